@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { inject } from 'vitest';
+import { connect, type Database } from '../../src/db/client.js';
+import { MemoryQueueStore } from '../../src/modules/queue/memory-queue-store.js';
+import type { QueueSettings, QueueStore } from '../../src/modules/queue/queue-store.js';
+import { RedisQueueStore } from '../../src/modules/queue/redis-queue-store.js';
+import { openAdmin, withDatabase } from '../global-setup.js';
+
+let cloned = 0;
+
+/** A database of this test file's own, cloned from the run's migrated and seeded template. */
+export async function createTestDatabase(): Promise<Database> {
+  const server = inject('pgServer');
+  const name = `sdt_${inject('runId')}_${process.pid}_${++cloned}_${randomBytes(2).toString('hex')}`;
+  const admin = openAdmin(server);
+  try {
+    await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${inject('templateDatabase')}`);
+  } finally {
+    await admin.end();
+  }
+  return connect(withDatabase(server, name), { max: 10 });
+}
+
+export type StoreKind = 'memory' | 'redis';
+
+/** The kinds of queue store this run can test: Redis only when REDIS_URL is set. */
+export function storeKinds(): StoreKind[] {
+  return inject('redisUrl') ? ['memory', 'redis'] : ['memory'];
+}
+
+export function redisClient(): Redis {
+  const url = inject('redisUrl');
+  if (!url) throw new Error('REDIS_URL is not set');
+  return new Redis(url, { keyPrefix: inject('redisPrefix'), enableAutoPipelining: true });
+}
+
+/** A fresh, empty queue (its own queue name under the run's Redis prefix). */
+export function createTestQueueStore(
+  kind: StoreKind,
+  settings: QueueSettings,
+  queueName?: string,
+): QueueStore {
+  if (kind === 'memory') return new MemoryQueueStore(settings);
+  return new RedisQueueStore(redisClient(), queueName ?? `q${randomBytes(4).toString('hex')}`, settings);
+}
