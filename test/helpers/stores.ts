@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { connect, type Database } from '../../src/db/client.js';
+import type { PgTarget } from '../../src/db/embedded.js';
 import { MemoryQueueStore } from '../../src/modules/queue/memory-queue-store.js';
 import type { QueueSettings, QueueStore } from '../../src/modules/queue/queue-store.js';
 import { RedisQueueStore } from '../../src/modules/queue/redis-queue-store.js';
@@ -9,8 +10,12 @@ import { openAdmin, withDatabase } from '../global-setup.js';
 
 let cloned = 0;
 
+export type TestDatabase = Database & {
+  /** The same database as a DATABASE_URL, for child processes. */ url: string;
+};
+
 /** A database of this test file's own, cloned from the run's migrated and seeded template. */
-export async function createTestDatabase(): Promise<Database> {
+export async function createTestDatabase(): Promise<TestDatabase> {
   const server = inject('pgServer');
   const name = `sdt_${inject('runId')}_${process.pid}_${++cloned}_${randomBytes(2).toString('hex')}`;
   const admin = openAdmin(server);
@@ -19,7 +24,16 @@ export async function createTestDatabase(): Promise<Database> {
   } finally {
     await admin.end();
   }
-  return connect(withDatabase(server, name), { max: 10 });
+  const target = withDatabase(server, name);
+  return Object.assign(connect(target, { max: 10 }), { url: asUrl(target) });
+}
+
+function asUrl(target: string | PgTarget): string {
+  if (typeof target === 'string') return target;
+  const auth = `${encodeURIComponent(target.user)}:${encodeURIComponent(target.password)}`;
+  if (!target.host.startsWith('/'))
+    return `postgres://${auth}@${target.host}:${target.port}/${target.database}`;
+  return `postgres://${auth}@localhost:${target.port}/${target.database}?host=${encodeURIComponent(target.host)}`;
 }
 
 export type StoreKind = 'memory' | 'redis';
