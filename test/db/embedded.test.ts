@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startServerProcess } from '../../load/lib/server-process.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
-import { startServerProcess } from '../helpers/server-process.js';
 
 const dirs: string[] = [];
 async function freshDataDir(): Promise<string> {

@@ -3,8 +3,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type ServerProcess, startServerProcess } from '../../../load/lib/server-process.js';
 import { TEST_SECRET } from '../../helpers/app.js';
-import { type ServerProcess, startServerProcess } from '../../helpers/server-process.js';
 import { createTestDatabase, redisClient, type TestDatabase } from '../../helpers/stores.js';
 
 const ADMIT_PER_TICK = 5;
