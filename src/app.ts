@@ -2,18 +2,22 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { Type } from 'typebox';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
-import { registerProblemHandling, sendProblem } from './http/problem.js';
-import { problems } from './http/schemas.js';
+import { opsRoutes } from './http/ops.routes.js';
+import { registerProblemHandling } from './http/problem.js';
 import { createValidatorCompiler } from './http/validation.js';
+import { startIntervalJob } from './interval-job.js';
+import { concertsRoutes } from './modules/concerts/concerts.routes.js';
+import { createConcertsService } from './modules/concerts/concerts.service.js';
 import { queueRoutes } from './modules/queue/queue.routes.js';
 import { createQueueService } from './modules/queue/queue.service.js';
-import { startAdmissionTicks } from './modules/queue/queue-admission.js';
 import type { QueueStore } from './modules/queue/queue-store.js';
 import { createTokenSigner } from './modules/queue/queue-token.js';
+import { runMaintenance } from './modules/reservations/hold-sweeper.js';
+import { reservationsRoutes } from './modules/reservations/reservations.routes.js';
+import { createReservationsService } from './modules/reservations/reservations.service.js';
 import { userExists } from './modules/wallet/wallet.repository.js';
 import { walletRoutes } from './modules/wallet/wallet.routes.js';
 
@@ -56,6 +60,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
       tags: [
         { name: 'queue', description: 'The virtual waiting room' },
+        { name: 'concerts', description: 'Concerts, schedules and seat maps' },
+        { name: 'reservations', description: 'Seat holds' },
         { name: 'wallet', description: 'Balance and charges' },
         { name: 'ops', description: 'Health and readiness' },
       ],
@@ -71,49 +77,33 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     idleTimeoutSeconds: config.queueIdleTimeoutSeconds,
   });
 
+  const concerts = createConcertsService({ sql: database.sql, clock, cacheTtlMs: config.scheduleCacheTtlMs });
+  const reservations = createReservationsService({
+    sql: database.sql,
+    clock,
+    holdSeconds: config.holdSeconds,
+    onSeatChanged: concerts.seatsChanged,
+  });
+
   await app.register(queueRoutes, { queue });
+  await app.register(concertsRoutes, { concerts });
+  await app.register(reservationsRoutes, { reservations, queue });
   await app.register(walletRoutes, { sql: database.sql, queue });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get(
-    '/health',
-    {
-      schema: {
-        tags: ['ops'],
-        summary: 'Liveness',
-        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
-      },
-    },
-    async () => ({ status: 'ok' as const }),
-  );
-  app.get(
-    '/ready',
-    {
-      schema: {
-        tags: ['ops'],
-        summary: 'Readiness: PostgreSQL and the queue store answer',
-        response: { 200: Type.Object({ status: Type.Literal('ready') }), ...problems(503) },
-      },
-    },
-    async (request, reply) => {
-      try {
-        await Promise.all([database.sql`SELECT 1`, queueStore.ping()]);
-        return { status: 'ready' as const };
-      } catch (error) {
-        request.log.warn({ err: error }, 'not ready');
-        return sendProblem(
-          reply,
-          503,
-          'NOT_READY',
-          'A store (PostgreSQL or the queue store) does not answer.',
-        );
-      }
-    },
-  );
+  await app.register(opsRoutes, { database, queueStore, scheduleCacheStats: concerts.cacheStats });
 
   const stops: (() => void)[] = [];
   if (deps.runBackgroundJobs !== false) {
-    stops.push(startAdmissionTicks(queueStore, clock, config.queueTickMs, app.log));
+    // Every process runs both; the queue store admits once per tick slot, the sweeper skips locked rows.
+    stops.push(
+      startIntervalJob('queue admission', config.queueTickMs, app.log, () => queueStore.admit(clock.now())),
+    );
+    stops.push(
+      startIntervalJob('hold sweep', config.holdSweepIntervalMs, app.log, () =>
+        runMaintenance(database.sql, clock, config.idempotencyTtlHours),
+      ),
+    );
   }
   app.addHook('onClose', async () => {
     for (const stop of stops) stop();

@@ -33,6 +33,7 @@ CREATE TABLE seats (
   CONSTRAINT seat_owner_matches_status CHECK ((status = 'AVAILABLE') = (reservation_id IS NULL)),
   CONSTRAINT seat_expiry_only_when_held CHECK ((status = 'HELD') = (hold_expires_at IS NOT NULL))
 );
+CREATE INDEX seats_held_by_expiry ON seats (hold_expires_at) WHERE status = 'HELD';
 
 CREATE TABLE reservations (
   id              uuid PRIMARY KEY,

@@ -1,0 +1,81 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Database } from '../db/client.js';
+import type { CacheStats } from '../modules/concerts/schedule-cache.js';
+import type { QueueStore } from '../modules/queue/queue-store.js';
+import { sendProblem } from './problem.js';
+import { problems } from './schemas.js';
+
+export interface OpsDeps {
+  database: Database;
+  queueStore: QueueStore;
+  scheduleCacheStats(): CacheStats;
+}
+
+export const opsRoutes: FastifyPluginAsyncTypebox<OpsDeps> = async (
+  app,
+  { database, queueStore, scheduleCacheStats },
+) => {
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Liveness',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/ready',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Readiness: PostgreSQL and the queue store answer',
+        response: { 200: Type.Object({ status: Type.Literal('ready') }), ...problems(503) },
+      },
+    },
+    async (request, reply) => {
+      try {
+        await Promise.all([database.sql`SELECT 1`, queueStore.ping()]);
+        return { status: 'ready' as const };
+      } catch (error) {
+        request.log.warn({ err: error }, 'not ready');
+        return sendProblem(
+          reply,
+          503,
+          'NOT_READY',
+          'A store (PostgreSQL or the queue store) does not answer.',
+        );
+      }
+    },
+  );
+
+  app.get(
+    '/stats',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Counters of this process (the load test reads them)',
+        response: {
+          200: Type.Object({
+            sqlQueries: Type.Integer({ description: 'SQL statements sent since start.' }),
+            scheduleCache: Type.Object({
+              hits: Type.Integer(),
+              misses: Type.Integer(),
+              size: Type.Integer(),
+            }),
+            queue: Type.Object({ waiting: Type.Integer(), active: Type.Integer() }),
+          }),
+        },
+      },
+    },
+    async () => ({
+      sqlQueries: database.queryCount(),
+      scheduleCache: scheduleCacheStats(),
+      queue: await queueStore.counts(),
+    }),
+  );
+};

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../clock.js';
+import type { Sql } from '../../db/client.js';
+import { conflict, notFound } from '../../errors.js';
+import { runIdempotent } from '../../http/idempotency.js';
+import { scheduleBelongsTo } from '../concerts/concerts.repository.js';
+import {
+  findReservation,
+  holdSeat,
+  insertReservation,
+  type ReservationRow,
+} from './reservations.repository.js';
+
+export interface ReserveInput {
+  userId: number;
+  concertId: number;
+  scheduleId: number;
+  seatNumber: number;
+}
+
+export interface ReservationView {
+  reservationId: string;
+  userId: number;
+  concertId: number;
+  scheduleId: number;
+  seatNumber: number;
+  status: ReservationRow['status'];
+  holdExpiresAt: string;
+  price: number;
+}
+
+export interface ReservationsDeps {
+  sql: Sql;
+  clock: Clock;
+  holdSeconds: number;
+  /** Told after a hold commits, so cached availability is dropped. */
+  onSeatChanged(concertId: number): void;
+}
+
+/** A hold past its expiry is EXPIRED at once, whether or not the sweeper has been by. */
+export function toView(row: ReservationRow, now: number): ReservationView {
+  const lapsed = row.status === 'ON_HOLD' && row.holdExpiresAt.getTime() <= now;
+  return { ...row, status: lapsed ? 'EXPIRED' : row.status, holdExpiresAt: row.holdExpiresAt.toISOString() };
+}
+
+export type ReservationsService = ReturnType<typeof createReservationsService>;
+
+export function createReservationsService({ sql, clock, holdSeconds, onSeatChanged }: ReservationsDeps) {
+  return {
+    async reserve(input: ReserveInput, idempotencyKey: string) {
+      const now = new Date(clock.now());
+      const result = await runIdempotent<ReservationView>(
+        sql,
+        { userId: input.userId, operation: 'reserve', key: idempotencyKey, payload: input },
+        now,
+        async (tx) => {
+          const reservationId = randomUUID();
+          const expiresAt = new Date(now.getTime() + holdSeconds * 1000);
+          const price = await holdSeat(tx, { ...input, reservationId, now, expiresAt });
+          if (price === undefined) {
+            if (!(await scheduleBelongsTo(tx, input.concertId, input.scheduleId))) {
+              throw notFound(
+                'SCHEDULE_NOT_FOUND',
+                `Concert ${input.concertId} has no schedule ${input.scheduleId}.`,
+              );
+            }
+            throw conflict('SEAT_UNAVAILABLE', `Seat ${input.seatNumber} is already held or reserved.`);
+          }
+          const row = { ...input, reservationId, price, holdExpiresAt: expiresAt };
+          await insertReservation(tx, { ...row, createdAt: now });
+          return { status: 201, body: toView({ ...row, status: 'ON_HOLD' }, now.getTime()) };
+        },
+      );
+      if (!result.replayed) onSeatChanged(input.concertId);
+      return result;
+    },
+
+    async get(reservationId: string): Promise<ReservationView> {
+      const row = await findReservation(sql, reservationId);
+      if (!row) throw notFound('RESERVATION_NOT_FOUND', `Reservation ${reservationId} does not exist.`);
+      return toView(row, clock.now());
+    },
+  };
+}
