@@ -11,6 +11,8 @@ import { createValidatorCompiler } from './http/validation.js';
 import { startIntervalJob } from './interval-job.js';
 import { concertsRoutes } from './modules/concerts/concerts.routes.js';
 import { createConcertsService } from './modules/concerts/concerts.service.js';
+import { paymentsRoutes } from './modules/payments/payments.routes.js';
+import { createPaymentsService } from './modules/payments/payments.service.js';
 import { queueRoutes } from './modules/queue/queue.routes.js';
 import { createQueueService } from './modules/queue/queue.service.js';
 import type { QueueStore } from './modules/queue/queue-store.js';
@@ -20,6 +22,7 @@ import { reservationsRoutes } from './modules/reservations/reservations.routes.j
 import { createReservationsService } from './modules/reservations/reservations.service.js';
 import { userExists } from './modules/wallet/wallet.repository.js';
 import { walletRoutes } from './modules/wallet/wallet.routes.js';
+import { createWalletService } from './modules/wallet/wallet.service.js';
 
 export interface AppDeps {
   config: Config;
@@ -63,6 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'concerts', description: 'Concerts, schedules and seat maps' },
         { name: 'reservations', description: 'Seat holds' },
         { name: 'wallet', description: 'Balance and charges' },
+        { name: 'payments', description: 'Paying for a held seat' },
         { name: 'ops', description: 'Health and readiness' },
       ],
     },
@@ -88,7 +92,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(queueRoutes, { queue });
   await app.register(concertsRoutes, { concerts });
   await app.register(reservationsRoutes, { reservations, queue });
-  await app.register(walletRoutes, { sql: database.sql, queue });
+  const wallet = createWalletService({
+    sql: database.sql,
+    clock,
+    policy: {
+      min: config.chargeMin,
+      max: config.chargeMax,
+      monthlyLimit: config.chargeMonthlyLimit,
+      timeZone: config.chargeTimeZone,
+    },
+  });
+  const payments = createPaymentsService({
+    sql: database.sql,
+    clock,
+    expireQueueToken: queue.expire,
+    onSeatChanged: concerts.seatsChanged,
+  });
+  await app.register(walletRoutes, { wallet, queue });
+  await app.register(paymentsRoutes, { payments, queue });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(opsRoutes, { database, queueStore, scheduleCacheStats: concerts.cacheStats });

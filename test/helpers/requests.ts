@@ -22,3 +22,35 @@ export function seatMap(t: TestApp, concertId: number, scheduleId: number) {
 }
 
 export const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+
+export function charge(
+  t: TestApp,
+  userId: number,
+  amount: unknown,
+  token?: string,
+  key: string = randomUUID(),
+) {
+  const headers: Record<string, string> = { 'idempotency-key': key };
+  if (token) headers['x-queue-token'] = token;
+  return t.app.inject({ method: 'PATCH', url: `/users/${userId}/charge`, headers, payload: { amount } });
+}
+
+export function pay(
+  t: TestApp,
+  reservationId: string,
+  amount: unknown,
+  token?: string,
+  key: string = randomUUID(),
+) {
+  const headers: Record<string, string> = { 'idempotency-key': key };
+  if (token) headers['x-queue-token'] = token;
+  return t.app.inject({ method: 'POST', url: '/payments', headers, payload: { reservationId, amount } });
+}
+
+export function balance(t: TestApp, userId: number, token?: string) {
+  return t.app.inject({
+    method: 'GET',
+    url: `/users/${userId}/amount`,
+    headers: token ? { 'x-queue-token': token } : {},
+  });
+}

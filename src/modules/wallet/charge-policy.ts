@@ -1,0 +1,28 @@
+import { badRequest } from '../../errors.js';
+
+export interface ChargePolicy {
+  min: number;
+  max: number;
+  monthlyLimit: number;
+  timeZone: string;
+}
+
+/** Rejects an amount that no charge may have, whatever the month so far. */
+export function checkChargeAmount(amount: number, { min, max }: ChargePolicy): void {
+  if (!Number.isSafeInteger(amount) || amount <= 0) {
+    throw badRequest('CHARGE_AMOUNT_INVALID', 'The amount must be a positive whole number of won.');
+  }
+  if (amount < min) throw badRequest('CHARGE_BELOW_MINIMUM', `A charge must be at least ${min} won.`);
+  if (amount > max) throw badRequest('CHARGE_ABOVE_MAXIMUM', `A charge may be at most ${max} won.`);
+}
+
+/** The calendar month ("2026-11") of an instant in the policy's time zone. */
+export function monthOf(at: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+  }).formatToParts(at);
+  const part = (type: string) => parts.find((p) => p.type === type)!.value;
+  return `${part('year')}-${part('month')}`;
+}
