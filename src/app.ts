@@ -20,6 +20,7 @@ import { createTokenSigner } from './modules/queue/queue-token.js';
 import { runMaintenance } from './modules/reservations/hold-sweeper.js';
 import { reservationsRoutes } from './modules/reservations/reservations.routes.js';
 import { createReservationsService } from './modules/reservations/reservations.service.js';
+import { v1Routes } from './modules/v1/v1.routes.js';
 import { userExists } from './modules/wallet/wallet.repository.js';
 import { walletRoutes } from './modules/wallet/wallet.routes.js';
 import { createWalletService } from './modules/wallet/wallet.service.js';
@@ -67,6 +68,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'reservations', description: 'Seat holds' },
         { name: 'wallet', description: 'Balance and charges' },
         { name: 'payments', description: 'Paying for a held seat' },
+        {
+          name: 'v1 (load-test plan routes)',
+          description: 'The /v1/api route set of the load-test plan: the same operations under other paths.',
+        },
         { name: 'ops', description: 'Health and readiness' },
       ],
     },
@@ -110,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(walletRoutes, { wallet, queue });
   await app.register(paymentsRoutes, { payments, queue });
+  await app.register(v1Routes, { queue, concerts, reservations, wallet, payments });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(opsRoutes, { database, queueStore, scheduleCacheStats: concerts.cacheStats });

@@ -23,7 +23,7 @@ export const concertsRoutes: FastifyPluginAsyncTypebox<{ concerts: ConcertsServi
         response: { 200: ConcertList },
       },
     },
-    async () => ({ concerts: await concerts.listConcerts() }),
+    async () => concerts.listConcerts(),
   );
 
   app.get(
@@ -41,11 +41,7 @@ export const concertsRoutes: FastifyPluginAsyncTypebox<{ concerts: ConcertsServi
         response: { 200: ScheduleList, ...problems(400, 404) },
       },
     },
-    async (request) => {
-      const { concertId } = request.params;
-      const schedules = await concerts.listSchedules(concertId, request.query.includeSoldOut);
-      return { concertId, schedules: schedules.map((s) => ({ ...s, startsAt: s.startsAt.toISOString() })) };
-    },
+    async (request) => concerts.listSchedules(request.params.concertId, request.query.includeSoldOut),
   );
 
   app.get(
@@ -61,9 +57,6 @@ export const concertsRoutes: FastifyPluginAsyncTypebox<{ concerts: ConcertsServi
         response: { 200: SeatMap, ...problems(400, 404) },
       },
     },
-    async (request) => {
-      const { concertId, scheduleId } = request.params;
-      return { concertId, scheduleId, seats: await concerts.listSeats(concertId, scheduleId) };
-    },
+    async (request) => concerts.listSeats(request.params.concertId, request.params.scheduleId),
   );
 };

@@ -2,13 +2,11 @@ import type { Clock } from '../../clock.js';
 import type { Sql } from '../../db/client.js';
 import { notFound } from '../../errors.js';
 import {
-  type ConcertRow,
   concertExists,
   listConcerts,
   listSchedules,
   listSeats,
   type ScheduleRow,
-  type SeatRow,
 } from './concerts.repository.js';
 import { TtlCache } from './schedule-cache.js';
 
@@ -27,9 +25,9 @@ export function createConcertsService({
   const schedules = new TtlCache<number, ScheduleRow[] | null>(cacheTtlMs, clock);
 
   return {
-    listConcerts: (): Promise<ConcertRow[]> => listConcerts(sql),
+    listConcerts: async () => ({ concerts: await listConcerts(sql) }),
 
-    async listSchedules(concertId: number, includeSoldOut: boolean): Promise<ScheduleRow[]> {
+    async listSchedules(concertId: number, includeSoldOut: boolean) {
       const all = await schedules.get(concertId, async () => {
         const rows = await listSchedules(sql, concertId, new Date(clock.now()));
         if (rows.length > 0 || (await concertExists(sql, concertId))) return rows;
@@ -40,15 +38,15 @@ export function createConcertsService({
       if (result.length === 0) {
         throw notFound('NO_AVAILABLE_SCHEDULES', `Concert ${concertId} has no schedule with a seat left.`);
       }
-      return result;
+      return { concertId, schedules: result.map((s) => ({ ...s, startsAt: s.startsAt.toISOString() })) };
     },
 
-    async listSeats(concertId: number, scheduleId: number): Promise<SeatRow[]> {
+    async listSeats(concertId: number, scheduleId: number) {
       const seats = await listSeats(sql, concertId, scheduleId, new Date(clock.now()));
       if (seats.length === 0) {
         throw notFound('SCHEDULE_NOT_FOUND', `Concert ${concertId} has no schedule ${scheduleId}.`);
       }
-      return seats;
+      return { concertId, scheduleId, seats };
     },
 
     /** After a seat changed in this process: the next schedule lookup reads fresh. */

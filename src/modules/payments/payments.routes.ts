@@ -1,18 +1,38 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { preHandlerAsyncHookHandler } from 'fastify';
 import { AppError } from '../../errors.js';
 import { sendIdempotent } from '../../http/idempotency.js';
 import { queueGate, queueTokenOf } from '../../http/queue-gate.js';
 import { IdempotencyHeaders, problems } from '../../http/schemas.js';
 import type { QueueService } from '../queue/queue.service.js';
 import { PayBody, PaymentReceipt } from './payments.schemas.js';
-import type { PaymentsService } from './payments.service.js';
+import type { PayInput, PaymentsService } from './payments.service.js';
+
+/**
+ * The queue gate, with one exception: an authentic but expired token of the same
+ * user may replay a stored payment (the payment itself expired that token, and the
+ * Idempotency-Key is how a client learns the outcome after a lost response).
+ */
+export function paymentGate(queue: QueueService, payments: PaymentsService): preHandlerAsyncHookHandler {
+  const gate = queueGate(queue);
+  return async function (request, reply) {
+    try {
+      await gate.call(this, request, reply);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'QUEUE_TOKEN_EXPIRED') throw error;
+      const claims = queue.authenticate(queueTokenOf(request));
+      const headers = request.headers as { 'idempotency-key': string };
+      const replay = await payments.findReplay(request.body as PayInput, headers['idempotency-key'], claims);
+      if (!replay) throw error;
+      return sendIdempotent(reply, replay);
+    }
+  };
+}
 
 export const paymentsRoutes: FastifyPluginAsyncTypebox<{
   payments: PaymentsService;
   queue: QueueService;
 }> = async (app, { payments, queue }) => {
-  const gate = queueGate(queue);
-
   app.post(
     '/payments',
     {
@@ -31,17 +51,7 @@ export const paymentsRoutes: FastifyPluginAsyncTypebox<{
         body: PayBody,
         response: { 201: PaymentReceipt, ...problems(400, 401, 402, 403, 404, 409, 422) },
       },
-      preHandler: async (request, reply) => {
-        try {
-          await gate.call(app, request, reply);
-        } catch (error) {
-          if (!(error instanceof AppError) || error.code !== 'QUEUE_TOKEN_EXPIRED') throw error;
-          const claims = queue.authenticate(queueTokenOf(request));
-          const replay = await payments.findReplay(request.body, request.headers['idempotency-key'], claims);
-          if (!replay) throw error;
-          return sendIdempotent(reply, replay);
-        }
-      },
+      preHandler: paymentGate(queue, payments),
     },
     async (request, reply) =>
       sendIdempotent(

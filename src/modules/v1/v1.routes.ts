@@ -1,0 +1,177 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { sendIdempotent } from '../../http/idempotency.js';
+import { queueGate, queueTokenOf } from '../../http/queue-gate.js';
+import { IdempotencyHeaders, PositiveId, problems, QueueTokenHeader } from '../../http/schemas.js';
+import { ScheduleList, SeatMap } from '../concerts/concerts.schemas.js';
+import type { ConcertsService } from '../concerts/concerts.service.js';
+import { paymentGate } from '../payments/payments.routes.js';
+import { PayBody, PaymentReceipt } from '../payments/payments.schemas.js';
+import type { PaymentsService } from '../payments/payments.service.js';
+import { CheckReply, IssueBody, IssueReply } from '../queue/queue.schemas.js';
+import type { QueueService } from '../queue/queue.service.js';
+import { Reservation, ReserveBody } from '../reservations/reservations.schemas.js';
+import type { ReservationsService } from '../reservations/reservations.service.js';
+import { BalanceReply, ChargeBody, ChargeReply } from '../wallet/wallet.schemas.js';
+import type { WalletService } from '../wallet/wallet.service.js';
+
+export interface V1Deps {
+  queue: QueueService;
+  concerts: ConcertsService;
+  reservations: ReservationsService;
+  wallet: WalletService;
+  payments: PaymentsService;
+}
+
+const tags = ['v1 (load-test plan routes)'];
+const same = (route: string) => `The same operation as ${route}: same gate, idempotency, answers and errors.`;
+
+/**
+ * The route set named by the load-test plan (spec document B). Each route only maps
+ * its input to the service the main route set uses; no logic lives here.
+ */
+export const v1Routes: FastifyPluginAsyncTypebox<V1Deps> = async (app, deps) => {
+  const { queue, concerts, reservations, wallet, payments } = deps;
+
+  app.post(
+    '/v1/api/queue/token',
+    {
+      schema: {
+        tags,
+        summary: 'Issue a queue token',
+        description: same('POST /waiting/issue'),
+        body: IssueBody,
+        response: { 200: IssueReply, ...problems(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      const issued = await queue.issue(request.body.userId);
+      reply.header('X-Queue-Position', String(issued.position));
+      return issued;
+    },
+  );
+
+  app.post(
+    '/v1/api/queue/token/check',
+    {
+      schema: {
+        tags,
+        summary: 'Check a queue token',
+        description: same('GET /waiting/check'),
+        headers: QueueTokenHeader,
+        response: { 200: CheckReply, ...problems(400, 401) },
+      },
+    },
+    async (request) => queue.check(queueTokenOf(request)),
+  );
+
+  const UserQuery = Type.Object({ userId: PositiveId('The user.') });
+  app.get(
+    '/v1/api/user/amount',
+    {
+      schema: {
+        tags,
+        summary: 'Read the balance',
+        description: same('GET /users/{userId}/amount'),
+        querystring: UserQuery,
+        headers: QueueTokenHeader,
+        response: { 200: BalanceReply, ...problems(400, 401, 403, 404) },
+      },
+      preHandler: queueGate(queue, { userIdOf: (request) => (request.query as { userId: number }).userId }),
+    },
+    async (request) => wallet.balance(request.query.userId),
+  );
+
+  app.post(
+    '/v1/api/user/amount',
+    {
+      schema: {
+        tags,
+        summary: 'Charge the balance',
+        description: same('PATCH /users/{userId}/charge'),
+        headers: IdempotencyHeaders,
+        body: Type.Object({ ...UserQuery.properties, ...ChargeBody.properties }),
+        response: { 200: ChargeReply, ...problems(400, 401, 403, 404, 409, 422) },
+      },
+      preHandler: queueGate(queue, { userIdOf: (request) => (request.body as { userId: number }).userId }),
+    },
+    async (request, reply) =>
+      sendIdempotent(
+        reply,
+        await wallet.charge(request.body.userId, request.body.amount, request.headers['idempotency-key']),
+      ),
+  );
+
+  const ConcertQuery = Type.Object({
+    concertId: PositiveId('The concert.'),
+    includeSoldOut: Type.Boolean({ default: false }),
+  });
+  app.get(
+    '/v1/api/concerts/schedule',
+    {
+      schema: {
+        tags,
+        summary: 'Bookable schedules',
+        description: same('GET /concerts/{concertId}/schedules'),
+        querystring: ConcertQuery,
+        response: { 200: ScheduleList, ...problems(400, 404) },
+      },
+    },
+    async (request) => concerts.listSchedules(request.query.concertId, request.query.includeSoldOut),
+  );
+
+  const SeatQuery = Type.Object({
+    concertId: PositiveId('The concert.'),
+    scheduleId: PositiveId('The schedule.'),
+  });
+  app.get(
+    '/v1/api/concerts/seat',
+    {
+      schema: {
+        tags,
+        summary: 'Seat map',
+        description: same('GET /concerts/{concertId}/schedules/{scheduleId}/seats'),
+        querystring: SeatQuery,
+        response: { 200: SeatMap, ...problems(400, 404) },
+      },
+    },
+    async (request) => concerts.listSeats(request.query.concertId, request.query.scheduleId),
+  );
+
+  app.post(
+    '/v1/api/concerts/reserve',
+    {
+      schema: {
+        tags,
+        summary: 'Hold a seat',
+        description: same('POST /reservations'),
+        headers: IdempotencyHeaders,
+        body: ReserveBody,
+        response: { 201: Reservation, ...problems(400, 401, 403, 404, 409, 422) },
+      },
+      preHandler: queueGate(queue, { userIdOf: (request) => (request.body as { userId: number }).userId }),
+    },
+    async (request, reply) =>
+      sendIdempotent(reply, await reservations.reserve(request.body, request.headers['idempotency-key'])),
+  );
+
+  app.post(
+    '/v1/api/concerts/payment',
+    {
+      schema: {
+        tags,
+        summary: 'Pay for a held seat',
+        description: same('POST /payments'),
+        headers: IdempotencyHeaders,
+        body: PayBody,
+        response: { 201: PaymentReceipt, ...problems(400, 401, 402, 403, 404, 409, 422) },
+      },
+      preHandler: paymentGate(queue, payments),
+    },
+    async (request, reply) =>
+      sendIdempotent(
+        reply,
+        await payments.pay(request.body, request.headers['idempotency-key'], request.queueUser!),
+      ),
+  );
+};
