@@ -1,34 +1,53 @@
 import autocannon from 'autocannon';
 
+export interface Latency {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export interface SecondStats {
+  second: number;
+  responses: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
 export interface LoadResult {
   title: string;
+  connections: number;
   requests: number;
   durationSeconds: number;
   reqPerSec: number;
-  latency: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** Milliseconds, from every response's own time. */
+  latency: Latency;
   statusCodes: Record<string, number>;
   errors: number;
   timeouts: number;
   non2xx: number;
-  /** Each second of the run: responses, and their p50/p99 latency (ms). */
-  timeline: { second: number; responses: number; p50: number; p99: number; max: number }[];
+  timeline: SecondStats[];
 }
 
-export type CannonOptions = autocannon.Options;
+/** autocannon's options; `url` may be a list (its runtime spreads connections over them; its types lag). */
+export type CannonOptions = Omit<autocannon.Options, 'url'> & { url: string | string[] };
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+const round = (ms: number) => Math.round(ms * 100) / 100;
+
 /** Runs autocannon and returns the figures the reports use, with a per-second timeline. */
 export async function fire(title: string, options: CannonOptions): Promise<LoadResult> {
   const started = Date.now();
   const buckets: number[][] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({ ...options, title }, (error, finished) =>
-      error ? reject(error) : resolve(finished),
-    );
+    const settings = { ...options, title } as unknown as autocannon.Options;
+    const instance = autocannon(settings, (error, finished) => (error ? reject(error) : resolve(finished)));
     instance.on('response', (_client, _status, _bytes, responseTime) => {
       const second = Math.floor((Date.now() - started) / 1000);
       buckets[second] ??= [];
@@ -40,26 +59,28 @@ export async function fire(title: string, options: CannonOptions): Promise<LoadR
     return {
       second,
       responses: sorted.length,
-      p50: percentile(sorted, 50),
-      p99: percentile(sorted, 99),
-      max: sorted.at(-1) ?? 0,
+      p50: round(percentile(sorted, 50)),
+      p99: round(percentile(sorted, 99)),
+      max: round(sorted.at(-1) ?? 0),
     };
   });
+  const all = buckets.flat().sort((a, b) => a - b);
   const statusCodes: Record<string, number> = {};
   for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) {
     statusCodes[code] = (stats as { count: number }).count;
   }
   return {
     title,
+    connections: options.connections ?? 10,
     requests: result.requests.total,
     durationSeconds: result.duration,
     reqPerSec: result.requests.total / result.duration,
     latency: {
-      p50: result.latency.p50,
-      p90: result.latency.p90,
-      p99: result.latency.p99,
-      max: result.latency.max,
-      mean: result.latency.average,
+      p50: round(percentile(all, 50)),
+      p95: round(percentile(all, 95)),
+      p99: round(percentile(all, 99)),
+      max: round(all.at(-1) ?? 0),
+      mean: round(all.reduce((sum, v) => sum + v, 0) / Math.max(all.length, 1)),
     },
     statusCodes,
     errors: result.errors,

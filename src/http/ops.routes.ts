@@ -12,6 +12,12 @@ export interface OpsDeps {
   scheduleCacheStats(): CacheStats;
 }
 
+async function countDeadlocks(sql: Database['sql']): Promise<number> {
+  const [row] = await sql<{ deadlocks: number }[]>`
+    SELECT deadlocks::int AS deadlocks FROM pg_stat_database WHERE datname = current_database()`;
+  return row?.deadlocks ?? 0;
+}
+
 export const opsRoutes: FastifyPluginAsyncTypebox<OpsDeps> = async (
   app,
   { database, queueStore, scheduleCacheStats },
@@ -62,6 +68,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsDeps> = async (
         response: {
           200: Type.Object({
             sqlQueries: Type.Integer({ description: 'SQL statements sent since start.' }),
+            deadlocks: Type.Integer({ description: 'Deadlocks PostgreSQL has detected in this database.' }),
             scheduleCache: Type.Object({
               hits: Type.Integer(),
               misses: Type.Integer(),
@@ -74,6 +81,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsDeps> = async (
     },
     async () => ({
       sqlQueries: database.queryCount(),
+      deadlocks: await countDeadlocks(database.sql),
       scheduleCache: scheduleCacheStats(),
       queue: await queueStore.counts(),
     }),

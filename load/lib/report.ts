@@ -1,0 +1,167 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { CheckOutcome, IssueOutcome, ScheduleOutcome, SeatOutcome, StormOutcome } from '../scenarios.js';
+import { fmt, type LoadResult } from './cannon.js';
+import type { ResourceSummary } from './sampler.js';
+import { lineChart } from './svg.js';
+
+export interface Target {
+  name: string;
+  met: boolean;
+  detail: string;
+}
+
+export interface RunReport {
+  startedAt: string;
+  mode: string;
+  settings: Record<string, string | number | boolean>;
+  bare: LoadResult;
+  issue: IssueOutcome & { resources: ResourceSummary };
+  check: CheckOutcome & { resources: ResourceSummary };
+  schedules: ScheduleOutcome & { resources: ResourceSummary };
+  seats: SeatOutcome & { resources: ResourceSummary };
+  storm: StormOutcome & { resources: ResourceSummary };
+  targets: Target[];
+}
+
+const ratio = (result: LoadResult | undefined, bare: LoadResult) =>
+  result ? `${fmt((result.reqPerSec / bare.reqPerSec) * 100)}%` : '—';
+
+function row(label: string, r: LoadResult, bare: LoadResult, resources?: ResourceSummary): string {
+  const codes = Object.entries(r.statusCodes)
+    .map(([code, n]) => `${code}×${fmt(n)}`)
+    .join(' ');
+  const cpu = resources ? `${resources.serverCpuAvg}% / ${resources.treeCpuAvg}%` : '—';
+  const rss = resources ? `${resources.serverRssMaxMb} / ${resources.treeRssMaxMb}` : '—';
+  return (
+    `| ${label} | ${r.connections} | ${fmt(r.reqPerSec)} | ${ratio(r, bare)} | ${r.latency.p50} | ${r.latency.p95} | ` +
+    `${r.latency.p99} | ${r.latency.max} | ${codes} | ${r.errors + r.timeouts} | ${cpu} | ${rss} |`
+  );
+}
+
+const HEADER =
+  '| run | conns | req/s | vs bare | p50 ms | p95 ms | p99 ms | max ms | answers | errors | CPU node / +db | RSS MB node / +db |\n' +
+  '|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|';
+
+const timelineChart = (title: string, results: LoadResult[]) => ({
+  perSecond: lineChart(
+    `${title}: responses per second`,
+    'second',
+    'req/s',
+    results.map((r) => ({
+      name: r.title,
+      points: r.timeline.map((s) => [s.second, s.responses] as [number, number]),
+    })),
+  ),
+  latency: lineChart(
+    `${title}: latency per second`,
+    'second',
+    'ms',
+    results.flatMap((r) => [
+      { name: `${r.title} p50`, points: r.timeline.map((s) => [s.second, s.p50] as [number, number]) },
+      { name: `${r.title} p99`, points: r.timeline.map((s) => [s.second, s.p99] as [number, number]) },
+    ]),
+  ),
+});
+
+/** Writes `<dir>/<stamp>.md`, `<stamp>.json` and `<stamp>-*.svg`; returns the Markdown path. */
+export async function writeReport(dir: string, report: RunReport): Promise<string> {
+  await fs.mkdir(dir, { recursive: true });
+  const stamp = report.startedAt.replace(/[:.]/g, '-');
+  const charts: Record<string, string> = {};
+  const chart = (name: string, svg: string) => {
+    charts[name] = svg;
+    return `![${name}](${stamp}-${name}.svg)`;
+  };
+  const { bare, issue, check, schedules, seats, storm } = report;
+  const issueCurve = lineChart('token issue: ramp', 'connections', 'req/s and p99 ms', [
+    { name: 'req/s', points: issue.stages.map((s) => [s.connections, s.reqPerSec]) },
+    { name: 'p99 ms × 100', points: issue.stages.map((s) => [s.connections, s.latency.p99 * 100]) },
+  ]);
+  const checkCharts = timelineChart('token check', [check.result]);
+  const seatCharts = timelineChart('seat map under writes', [seats.readers, seats.writers]);
+  const stormCharts = timelineChart('reservation storm', [storm.result]);
+  const scheduleCharts = timelineChart('schedule lookup', [schedules.result]);
+  const md = [
+    `# stagedoor load test — ${report.startedAt}`,
+    '',
+    `Mode: **${report.mode}**. Settings: ${Object.entries(report.settings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}.`,
+    '',
+    '## Targets',
+    '',
+    '| target | met | measured |',
+    '|---|---|---|',
+    ...report.targets.map((t) => `| ${t.name} | ${t.met ? 'yes' : '**no**'} | ${t.detail} |`),
+    '',
+    '## All runs',
+    '',
+    HEADER,
+    row('bare Fastify JSON route', bare, bare),
+    ...issue.stages.map((s) => row(`1. ${s.title}`, s, bare, issue.resources)),
+    row('2. token check', check.result, bare, check.resources),
+    row('3. schedule lookup', schedules.result, bare, schedules.resources),
+    row('4. seat map', seats.readers, bare, seats.resources),
+    row('4. writers (charge/hold/pay)', seats.writers, bare, seats.resources),
+    row('5. reservation storm', storm.result, bare, storm.resources),
+    '',
+    'CPU is the average over the run in % of one core (the server process, then with its children: the',
+    'embedded PostgreSQL). RSS is the peak. "answers" counts HTTP statuses.',
+    '',
+    '## 1. Token issue at opening time',
+    '',
+    issue.best
+      ? `Highest sustained rate with p99 < 100 ms and no errors: **${fmt(issue.best.reqPerSec)} req/s** at ` +
+        `${issue.best.connections} connections (p99 ${issue.best.latency.p99} ms), ${ratio(issue.best, bare)} of the bare route.`
+      : 'No stage kept p99 < 100 ms without errors.',
+    '',
+    chart('issue-ramp', issueCurve),
+    '',
+    '## 2. Token check (polling)',
+    '',
+    `p50 ${check.result.latency.p50} ms, p95 ${check.result.latency.p95} ms, p99 ${check.result.latency.p99} ms, ` +
+      `max ${check.result.latency.max} ms. Per-second p50 stayed within ${check.spread.p50Min}–${check.spread.p50Max} ms ` +
+      `and p99 within ${check.spread.p99Min}–${check.spread.p99Max} ms (std. dev. ${check.spread.p99StdDev} ms).`,
+    '',
+    chart('check-rate', checkCharts.perSecond),
+    chart('check-latency', checkCharts.latency),
+    '',
+    '## 3. Schedule lookup',
+    '',
+    `Cache hit rate **${fmt(schedules.cacheHitRate * 100, 2)}%**; SQL statements per request ` +
+      `**${fmt(schedules.sqlPerRequest, 4)}** (counted by the server).`,
+    '',
+    chart('schedules-rate', scheduleCharts.perSecond),
+    chart('schedules-latency', scheduleCharts.latency),
+    '',
+    '## 4. Seat map while seats are held and paid',
+    '',
+    `${fmt(seats.paidSeats)} seats were paid during the run. Reads that showed a paid seat as anything but ` +
+      `RESERVED after its payment had completed: **${seats.staleReads}**.`,
+    '',
+    chart('seats-rate', seatCharts.perSecond),
+    chart('seats-latency', seatCharts.latency),
+    '',
+    '## 5. Reservation storm',
+    '',
+    `${fmt(storm.won)} holds won (201), ${fmt(storm.refused)} refused (409). Seats won twice: **${storm.doubleWins}**. ` +
+      `Deadlocks counted by PostgreSQL during the storm: **${storm.deadlocks}**.`,
+    '',
+    chart('storm-rate', stormCharts.perSecond),
+    chart('storm-latency', stormCharts.latency),
+    '',
+    '## How to read this',
+    '',
+    'Each scenario runs autocannon against the server for a fixed time; "vs bare" divides its req/s by the bare',
+    'Fastify route measured in the same run on the same machine, which factors out how fast this machine is today.',
+    'The charts show each second of a run: a flat line is a steady server; p99 spikes are pauses (GC, a slow query).',
+    'The raw figures, including every per-second sample and the CPU/RSS samples, are in the JSON beside this file.',
+    '',
+  ].join('\n');
+  await fs.writeFile(path.join(dir, `${stamp}.md`), md);
+  await fs.writeFile(path.join(dir, `${stamp}.json`), JSON.stringify(report, null, 2));
+  for (const [name, svg] of Object.entries(charts))
+    await fs.writeFile(path.join(dir, `${stamp}-${name}.svg`), svg);
+  return path.join(dir, `${stamp}.md`);
+}

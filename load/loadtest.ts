@@ -1,0 +1,252 @@
+/**
+ * npm run loadtest [-- --quick] [--target URL[,URL…]] [--database URL --redis URL --processes N] [--no-pin]
+ *
+ * Runs the load-test plan's five scenarios (spec document B) with autocannon and
+ * writes load/reports/<timestamp>.md (+ .json, + SVG charts). By default it starts
+ * the server itself on the embedded stores; --database/--redis start it on that
+ * PostgreSQL (a fresh database, dropped afterwards) and Redis (a fresh key prefix),
+ * --processes N starts N such processes; --target uses servers already running.
+ * Traffic goes to loopback (or the given targets) only, and every run is bounded
+ * in time: about 2 minutes, or 20 seconds with --quick.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import postgres from 'postgres';
+import { connect } from '../src/db/client.js';
+import { migrate } from '../src/db/migrate.js';
+import { seed } from '../src/db/seed.js';
+import { allSchedules, type IssuedToken, waitForActive } from './lib/api.js';
+import { fmt } from './lib/cannon.js';
+import { type RunReport, type Target, writeReport } from './lib/report.js';
+import { sampleResources } from './lib/sampler.js';
+import { type ServerProcess, startServerProcess } from './lib/server-process.js';
+import {
+  bareRoute,
+  type RunSettings,
+  reservationStorm,
+  scheduleLookup,
+  seatMapUnderWrites,
+  tokenCheck,
+  tokenIssue,
+} from './scenarios.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    target: { type: 'string' },
+    database: { type: 'string' },
+    redis: { type: 'string' },
+    processes: { type: 'string', default: '1' },
+    users: { type: 'string' },
+    'no-pin': { type: 'boolean', default: false },
+    out: { type: 'string', default: 'load/reports' },
+  },
+});
+
+const quick = args.quick;
+const seconds = quick ? 1 : 8;
+const stageSeconds = quick ? 1 : 4;
+const stages = quick ? [10, 50, 100] : [10, 25, 50, 100, 200];
+const connections = 100;
+const processes = Number(args.processes);
+const users = Number(args.users ?? (args.target ? 10_000 : quick ? 20_000 : 100_000));
+// Buyers for scenario 4 and storm users for scenario 5 must be active at once.
+const BUYERS = quick ? 100 : 400;
+const STORMERS = quick ? 200 : 600;
+const MAX_ACTIVE = 3000;
+
+const pin = !args['no-pin'] && !args.target && processes === 1 && os.availableParallelism() >= 2;
+if (pin) execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
+const serverCpus = pin ? '0' : undefined;
+
+const startedAt = new Date().toISOString();
+const cleanups: (() => Promise<unknown>)[] = [];
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+/** The servers to test: given, or started here (embedded, or on --database/--redis). */
+async function servers(): Promise<{ urls: string[]; pids: (number | undefined)[]; mode: string }> {
+  if (args.target) return { urls: args.target.split(','), pids: [], mode: `target ${args.target}` };
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sd-load-'));
+  cleanups.push(() => fs.rm(dataDir, { recursive: true, force: true }));
+  const env: Record<string, string> = {
+    DATA_DIR: dataDir,
+    SEED_USERS: String(users),
+    LOG_LEVEL: 'warn',
+    QUEUE_ADMIT_PER_TICK: '2000',
+    QUEUE_MAX_ACTIVE: String(MAX_ACTIVE),
+    QUEUE_IDLE_TIMEOUT_SECONDS: '600',
+    QUEUE_TOKEN_SECRET: randomBytes(24).toString('base64url'),
+  };
+  let mode = 'embedded PostgreSQL + in-memory queue, 1 process';
+  if (args.database) env.DATABASE_URL = await freshDatabase(args.database);
+  if (args.redis) {
+    const prefix = `sdload:${randomBytes(3).toString('hex')}:`;
+    Object.assign(env, { REDIS_URL: args.redis, REDIS_KEY_PREFIX: prefix });
+    cleanups.push(() => deleteKeys(args.redis!, prefix));
+  }
+  if (args.database || args.redis) {
+    mode = `${args.database ? 'PostgreSQL' : 'embedded PostgreSQL'} + ${args.redis ? 'Redis' : 'memory queue'}, ${processes} process(es)`;
+  }
+  const started: ServerProcess[] = [];
+  for (let i = 0; i < processes; i++) started.push(await startServerProcess(env, { cpus: serverCpus }));
+  cleanups.push(() => Promise.all(started.map((s) => s.stop())));
+  return { urls: started.map((s) => s.url), pids: started.map((s) => s.child.pid), mode };
+}
+
+/** A new database on that server, migrated and seeded; dropped at the end. */
+async function freshDatabase(serverUrl: string): Promise<string> {
+  const name = `sdload_${Date.now()}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  cleanups.push(async () => {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const database = connect(url.toString(), { max: 2 });
+  await migrate(database.sql);
+  await seed(database.sql, { userCount: users, now: new Date() });
+  await database.close();
+  return url.toString();
+}
+
+async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  await redis.quit();
+}
+
+async function measured<T extends object>(name: string, pid: number | undefined, work: () => Promise<T>) {
+  log(`· ${name}`);
+  const sampler = sampleResources(pid);
+  const outcome = await work();
+  return { ...outcome, resources: sampler.stop() };
+}
+
+async function main(): Promise<void> {
+  const began = Date.now();
+  log(
+    `stagedoor load test (${quick ? 'quick' : 'full'}), load generator ${pin ? 'on CPU 1, server on CPU 0' : 'unpinned'}`,
+  );
+
+  log('· bare Fastify JSON route');
+  const bareServer = await startServerProcess({}, { entry: 'load/lib/bare-server.ts', cpus: serverCpus });
+  const bare = await bareRoute(bareServer.url, seconds, connections).finally(() => bareServer.stop());
+
+  const { urls, pids, mode } = await servers();
+  const pid = pids.length === 1 ? pids[0] : undefined;
+  const run: RunSettings = { urls, seconds, connections, users };
+
+  const issue = await measured('1. token issue (ramp)', pid, () => tokenIssue(run, stages, stageSeconds));
+  const active = await waitForActive(urls[0]!, issue.tokens, BUYERS + STORMERS, 20_000);
+  const buyers = active.slice(0, BUYERS);
+  const stormers = active.slice(BUYERS);
+  const waiting: IssuedToken[] = issue.tokens.slice(MAX_ACTIVE);
+  const check = await measured('2. token check (polling)', pid, () =>
+    tokenCheck(run, waiting.length > 0 ? waiting : issue.tokens),
+  );
+
+  const schedules = await allSchedules(urls[0]!);
+  const concertIds = [...new Set(schedules.map((s) => s.concertId))];
+  const scheduleResult = await measured('3. schedule lookup', pid, () => scheduleLookup(run, concertIds));
+  const seatSchedules = schedules.filter((s) => s.concertId === concertIds[0]);
+  const seats = await measured('4. seat map under writes', pid, () =>
+    seatMapUnderWrites(run, seatSchedules, buyers),
+  );
+  const stormSchedules = schedules.filter((s) => s.concertId !== concertIds[0]);
+  const storm = await measured('5. reservation storm', pid, () =>
+    reservationStorm(run, stormSchedules, stormers),
+  );
+
+  const share = (reqPerSec: number) => reqPerSec / bare.reqPerSec;
+  const pct = (value: number) => `${fmt(value * 100)}% of bare`;
+  const bestIssue = issue.best?.reqPerSec ?? 0;
+  const targets: Target[] = mode.startsWith('embedded PostgreSQL + in-memory')
+    ? [
+        {
+          name: 'check ≥ 50% of bare',
+          met: share(check.result.reqPerSec) >= 0.5,
+          detail: pct(share(check.result.reqPerSec)),
+        },
+        { name: 'issue ≥ 35% of bare', met: share(bestIssue) >= 0.35, detail: pct(share(bestIssue)) },
+        {
+          name: 'schedules ≥ 40% of bare',
+          met: share(scheduleResult.result.reqPerSec) >= 0.4,
+          detail: pct(share(scheduleResult.result.reqPerSec)),
+        },
+        {
+          name: 'seats ≥ 35% of bare',
+          met: share(seats.readers.reqPerSec) >= 0.35,
+          detail: pct(share(seats.readers.reqPerSec)),
+        },
+      ]
+    : [
+        {
+          name: 'reservation storm ≥ 1,500 req/s with p99 < 100 ms',
+          met: storm.result.reqPerSec >= 1500 && storm.result.latency.p99 < 100,
+          detail: `${fmt(storm.result.reqPerSec)} req/s, p99 ${storm.result.latency.p99} ms`,
+        },
+      ];
+  targets.push(
+    {
+      name: 'exactly one winner per seat',
+      met: storm.doubleWins === 0,
+      detail: `${storm.doubleWins} seats won twice`,
+    },
+    { name: 'no deadlock', met: storm.deadlocks === 0, detail: `${storm.deadlocks} deadlocks` },
+    {
+      name: 'a paid seat never reads as free',
+      met: seats.staleReads === 0,
+      detail: `${seats.staleReads} stale reads`,
+    },
+  );
+
+  const report: RunReport = {
+    startedAt,
+    mode,
+    settings: { quick, seconds, stageSeconds, connections, users, processes, pinned: pin },
+    bare,
+    issue,
+    check,
+    schedules: scheduleResult,
+    seats,
+    storm,
+    targets,
+  };
+  const file = await writeReport(args.out, report);
+
+  log(`\nmode: ${mode}; bare route ${fmt(bare.reqPerSec)} req/s`);
+  const line = (name: string, rps: number, p99: number) =>
+    log(`  ${name.padEnd(22)} ${fmt(rps).padStart(8)} req/s  ${pct(share(rps)).padStart(12)}  p99 ${p99} ms`);
+  line('1. issue (best)', bestIssue, issue.best?.latency.p99 ?? Number.NaN);
+  line('2. check', check.result.reqPerSec, check.result.latency.p99);
+  line('3. schedules', scheduleResult.result.reqPerSec, scheduleResult.result.latency.p99);
+  line('4. seats (reads)', seats.readers.reqPerSec, seats.readers.latency.p99);
+  line('5. storm', storm.result.reqPerSec, storm.result.latency.p99);
+  log(
+    `  cache hit rate ${fmt(scheduleResult.cacheHitRate * 100, 2)}%, SQL/request ${fmt(scheduleResult.sqlPerRequest, 4)}; ` +
+      `storm ${storm.won} won / ${storm.refused} refused, ${storm.doubleWins} double wins, ${storm.deadlocks} deadlocks; ` +
+      `${seats.staleReads} stale seat reads`,
+  );
+  for (const t of targets) log(`  [${t.met ? 'met' : 'MISSED'}] ${t.name}: ${t.detail}`);
+  log(`report: ${file} (${Math.round((Date.now() - began) / 1000)} s)`);
+  const broken = targets.filter((t) => !t.met && /winner|deadlock|never reads/.test(t.name));
+  if (broken.length > 0) process.exitCode = 1; // correctness, not speed, fails the run
+}
+
+try {
+  await main();
+} finally {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+}
