@@ -292,11 +292,7 @@ export async function reservationStorm(
   const before = await serverStats(run.urls);
   const wins = new Map<string, number>();
   let nextUser = 0;
-  let seed = 12_345;
-  const random = () => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return seed;
-  };
+  const random = () => Math.floor(Math.random() * 2 ** 31);
   const result = await fire('reservation storm', {
     url: run.urls,
     connections: run.connections,

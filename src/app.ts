@@ -21,7 +21,7 @@ import { runMaintenance } from './modules/reservations/hold-sweeper.js';
 import { reservationsRoutes } from './modules/reservations/reservations.routes.js';
 import { createReservationsService } from './modules/reservations/reservations.service.js';
 import { v1Routes } from './modules/v1/v1.routes.js';
-import { userExists } from './modules/wallet/wallet.repository.js';
+import { createUserDirectory } from './modules/wallet/user-directory.js';
 import { walletRoutes } from './modules/wallet/wallet.routes.js';
 import { createWalletService } from './modules/wallet/wallet.service.js';
 
@@ -82,7 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     store: queueStore,
     signer: createTokenSigner(deps.tokenSecret),
     clock,
-    userExists: (userId) => userExists(database.sql, userId),
+    userExists: createUserDirectory(database.sql).exists,
     idleTimeoutSeconds: config.queueIdleTimeoutSeconds,
   });
 
