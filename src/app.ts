@@ -11,6 +11,7 @@ import { createValidatorCompiler } from './http/validation.js';
 import { startIntervalJob } from './interval-job.js';
 import { concertsRoutes } from './modules/concerts/concerts.routes.js';
 import { createConcertsService } from './modules/concerts/concerts.service.js';
+import type { SeatVersions } from './modules/concerts/seat-versions.js';
 import { paymentsRoutes } from './modules/payments/payments.routes.js';
 import { createPaymentsService } from './modules/payments/payments.service.js';
 import { queueRoutes } from './modules/queue/queue.routes.js';
@@ -33,6 +34,7 @@ export interface AppDeps {
   database: Database;
   /** Owned by the app from here on: closed when the app closes. */
   queueStore: QueueStore;
+  seatVersions: SeatVersions;
   tokenSecret: string;
   /** Background work (admission tick); tests drive it by hand instead. */
   runBackgroundJobs?: boolean;
@@ -86,7 +88,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     idleTimeoutSeconds: config.queueIdleTimeoutSeconds,
   });
 
-  const concerts = createConcertsService({ sql: database.sql, clock, cacheTtlMs: config.scheduleCacheTtlMs });
+  const concerts = createConcertsService({
+    sql: database.sql,
+    clock,
+    cacheTtlMs: config.scheduleCacheTtlMs,
+    seatVersions: deps.seatVersions,
+  });
   const reservations = createReservationsService({
     sql: database.sql,
     clock,
@@ -118,7 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(v1Routes, { queue, concerts, reservations, wallet, payments });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.register(opsRoutes, { database, queueStore, scheduleCacheStats: concerts.cacheStats });
+  await app.register(opsRoutes, { database, queueStore, cacheStats: concerts.cacheStats });
 
   const stops: (() => void)[] = [];
   if (deps.runBackgroundJobs !== false) {

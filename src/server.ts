@@ -5,7 +5,7 @@ import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { readOrCreateSecret } from './db/embedded.js';
-import { openQueueStore } from './modules/queue/open-queue-store.js';
+import { openSharedState } from './shared-state.js';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -20,11 +20,19 @@ async function main(): Promise<void> {
   }
   const logger = pino({ level: config.logLevel });
   const database = await openDatabase(config, logger);
-  const queueStore = await openQueueStore(config);
+  const { queueStore, seatVersions } = await openSharedState(config);
   // Without QUEUE_TOKEN_SECRET, a secret generated once is kept in DATA_DIR so tokens survive restarts.
   const tokenSecret =
     config.queueTokenSecret ?? (await readOrCreateSecret(path.join(config.dataDir, 'queue-token-secret')));
-  const app = await buildApp({ config, logger, clock: systemClock, database, queueStore, tokenSecret });
+  const app = await buildApp({
+    config,
+    logger,
+    clock: systemClock,
+    database,
+    queueStore,
+    seatVersions,
+    tokenSecret,
+  });
 
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -9,8 +9,16 @@ export interface ServerStats {
   sqlQueries: number;
   deadlocks: number;
   scheduleCache: { hits: number; misses: number; size: number };
+  seatMapCache: { hits: number; misses: number; size: number };
   queue: { waiting: number; active: number };
 }
+
+type Counters = ServerStats['scheduleCache'];
+const addCounters = (a: Counters, b: Counters): Counters => ({
+  hits: a.hits + b.hits,
+  misses: a.misses + b.misses,
+  size: a.size + b.size,
+});
 
 /** The counters of all server processes, added up. */
 export async function serverStats(bases: string[]): Promise<ServerStats> {
@@ -18,11 +26,8 @@ export async function serverStats(bases: string[]): Promise<ServerStats> {
   return all.reduce((sum, s) => ({
     sqlQueries: sum.sqlQueries + s.sqlQueries,
     deadlocks: Math.max(sum.deadlocks, s.deadlocks), // one database: every process reports the same count
-    scheduleCache: {
-      hits: sum.scheduleCache.hits + s.scheduleCache.hits,
-      misses: sum.scheduleCache.misses + s.scheduleCache.misses,
-      size: sum.scheduleCache.size + s.scheduleCache.size,
-    },
+    scheduleCache: addCounters(sum.scheduleCache, s.scheduleCache),
+    seatMapCache: addCounters(sum.seatMapCache, s.seatMapCache),
     queue: s.queue,
   }));
 }

@@ -9,8 +9,10 @@ import { problems } from './schemas.js';
 export interface OpsDeps {
   database: Database;
   queueStore: QueueStore;
-  scheduleCacheStats(): CacheStats;
+  cacheStats(): { schedules: CacheStats; seatMaps: CacheStats };
 }
+
+const CacheCounters = Type.Object({ hits: Type.Integer(), misses: Type.Integer(), size: Type.Integer() });
 
 async function countDeadlocks(sql: Database['sql']): Promise<number> {
   const [row] = await sql<{ deadlocks: number }[]>`
@@ -20,7 +22,7 @@ async function countDeadlocks(sql: Database['sql']): Promise<number> {
 
 export const opsRoutes: FastifyPluginAsyncTypebox<OpsDeps> = async (
   app,
-  { database, queueStore, scheduleCacheStats },
+  { database, queueStore, cacheStats },
 ) => {
   app.get(
     '/health',
@@ -69,11 +71,8 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsDeps> = async (
           200: Type.Object({
             sqlQueries: Type.Integer({ description: 'SQL statements sent since start.' }),
             deadlocks: Type.Integer({ description: 'Deadlocks PostgreSQL has detected in this database.' }),
-            scheduleCache: Type.Object({
-              hits: Type.Integer(),
-              misses: Type.Integer(),
-              size: Type.Integer(),
-            }),
+            scheduleCache: CacheCounters,
+            seatMapCache: CacheCounters,
             queue: Type.Object({ waiting: Type.Integer(), active: Type.Integer() }),
           }),
         },
@@ -82,7 +81,8 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsDeps> = async (
     async () => ({
       sqlQueries: database.queryCount(),
       deadlocks: await countDeadlocks(database.sql),
-      scheduleCache: scheduleCacheStats(),
+      scheduleCache: cacheStats().schedules,
+      seatMapCache: cacheStats().seatMaps,
       queue: await queueStore.counts(),
     }),
   );

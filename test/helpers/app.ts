@@ -3,10 +3,10 @@ import pino from 'pino';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
-import { queueSettings } from '../../src/modules/queue/open-queue-store.js';
 import type { QueueStore } from '../../src/modules/queue/queue-store.js';
+import { queueSettings } from '../../src/shared-state.js';
 import { ManualClock } from './clock.js';
-import { createTestDatabase, createTestQueueStore, type StoreKind } from './stores.js';
+import { createTestDatabase, createTestSharedState, type StoreKind } from './stores.js';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef';
 
@@ -26,7 +26,10 @@ export interface TestApp {
 export interface TestAppOptions {
   env?: Record<string, string>;
   store?: StoreKind;
+  /** Share a database between apps (as processes would); each app's close ends it, harmlessly twice. */
   database?: Database;
+  /** Share Redis state between apps by giving them one queue name. */
+  queueName?: string;
 }
 
 /** A real app on a database of its own, with a manual clock and no background timers. */
@@ -39,13 +42,18 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   });
   const clock = new ManualClock();
   const database = options.database ?? (await createTestDatabase());
-  const store = createTestQueueStore(options.store ?? 'memory', queueSettings(config));
+  const { queueStore: store, seatVersions } = createTestSharedState(
+    options.store ?? 'memory',
+    queueSettings(config),
+    options.queueName,
+  );
   const app = await buildApp({
     config,
     logger: pino({ level: 'silent' }),
     clock,
     database,
     queueStore: store,
+    seatVersions,
     tokenSecret: TEST_SECRET,
     runBackgroundJobs: false,
   });

@@ -3,9 +3,11 @@ import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { connect, type Database } from '../../src/db/client.js';
 import type { PgTarget } from '../../src/db/embedded.js';
+import { MemorySeatVersions, RedisSeatVersions } from '../../src/modules/concerts/seat-versions.js';
 import { MemoryQueueStore } from '../../src/modules/queue/memory-queue-store.js';
 import type { QueueSettings, QueueStore } from '../../src/modules/queue/queue-store.js';
 import { RedisQueueStore } from '../../src/modules/queue/redis-queue-store.js';
+import type { SharedState } from '../../src/shared-state.js';
 import { openAdmin, withDatabase } from '../global-setup.js';
 
 let cloned = 0;
@@ -50,11 +52,22 @@ export function redisClient(): Redis {
 }
 
 /** A fresh, empty queue (its own queue name under the run's Redis prefix). */
-export function createTestQueueStore(
+export function createTestQueueStore(kind: StoreKind, settings: QueueSettings): QueueStore {
+  return createTestSharedState(kind, settings).queueStore;
+}
+
+/** Queue store and seat versions as the app gets them, fresh (Redis: a queue name of its own). */
+export function createTestSharedState(
   kind: StoreKind,
   settings: QueueSettings,
   queueName?: string,
-): QueueStore {
-  if (kind === 'memory') return new MemoryQueueStore(settings);
-  return new RedisQueueStore(redisClient(), queueName ?? `q${randomBytes(4).toString('hex')}`, settings);
+): SharedState {
+  if (kind === 'memory')
+    return { queueStore: new MemoryQueueStore(settings), seatVersions: new MemorySeatVersions() };
+  const redis = redisClient();
+  const name = queueName ?? `q${randomBytes(4).toString('hex')}`;
+  return {
+    queueStore: new RedisQueueStore(redis, name, settings),
+    seatVersions: new RedisSeatVersions(redis, name),
+  };
 }

@@ -16,12 +16,6 @@ export interface ScheduleRow {
 
 export type SeatStatus = 'AVAILABLE' | 'TEMP_RESERVED' | 'RESERVED';
 
-export interface SeatRow {
-  seatNumber: number;
-  status: SeatStatus;
-  price: number;
-}
-
 export async function listConcerts(db: Queryable): Promise<ConcertRow[]> {
   return db<ConcertRow[]>`
     SELECT id AS "concertId", title, artist, venue FROM concerts ORDER BY id`;
@@ -44,21 +38,44 @@ export async function listSchedules(db: Queryable, concertId: number, now: Date)
     ORDER BY sc.starts_at, sc.id`;
 }
 
-/** The seat map of a schedule of that concert; empty when there is no such schedule. */
-export async function listSeats(
-  db: Queryable,
-  concertId: number,
-  scheduleId: number,
-  now: Date,
-): Promise<SeatRow[]> {
-  return db<SeatRow[]>`
-    SELECT st.seat_number AS "seatNumber", st.price,
-           CASE WHEN st.status = 'RESERVED' THEN 'RESERVED'
-                WHEN st.status = 'HELD' AND st.hold_expires_at > ${now} THEN 'TEMP_RESERVED'
-                ELSE 'AVAILABLE' END AS status
+export interface StoredSeat {
+  seatNumber: number;
+  price: number;
+  status: 'AVAILABLE' | 'HELD' | 'RESERVED';
+  holdExpiresAt: Date | null;
+}
+
+export interface StoredSeatMap {
+  concertId: number;
+  seats: StoredSeat[];
+}
+
+/** The seats of a schedule as stored (a hold's status is decided at read time); undefined for no such schedule. */
+export async function loadSeatMap(db: Queryable, scheduleId: number): Promise<StoredSeatMap | undefined> {
+  const rows = await db<(StoredSeat & { concertId: number })[]>`
+    SELECT sc.concert_id AS "concertId", st.seat_number AS "seatNumber", st.price, st.status,
+           st.hold_expires_at AS "holdExpiresAt"
     FROM seats st JOIN schedules sc ON sc.id = st.schedule_id
-    WHERE st.schedule_id = ${scheduleId} AND sc.concert_id = ${concertId}
+    WHERE st.schedule_id = ${scheduleId}
     ORDER BY st.seat_number`;
+  if (rows.length === 0) return undefined;
+  return {
+    concertId: rows[0]!.concertId,
+    seats: rows.map(({ seatNumber, price, status, holdExpiresAt }) => ({
+      seatNumber,
+      price,
+      status,
+      holdExpiresAt,
+    })),
+  };
+}
+
+/** What a client sees: a hold counts only until it expires. */
+export function seatStatus(seat: StoredSeat, now: number): SeatStatus {
+  if (seat.status === 'RESERVED') return 'RESERVED';
+  if (seat.status === 'HELD' && seat.holdExpiresAt !== null && seat.holdExpiresAt.getTime() > now)
+    return 'TEMP_RESERVED';
+  return 'AVAILABLE';
 }
 
 export async function scheduleBelongsTo(

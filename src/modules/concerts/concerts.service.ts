@@ -5,24 +5,32 @@ import {
   concertExists,
   listConcerts,
   listSchedules,
-  listSeats,
+  loadSeatMap,
   type ScheduleRow,
+  seatStatus,
 } from './concerts.repository.js';
 import { TtlCache } from './schedule-cache.js';
+import { SeatMapCache } from './seat-map-cache.js';
+import type { SeatVersions } from './seat-versions.js';
 
 export type ConcertsService = ReturnType<typeof createConcertsService>;
 
-export function createConcertsService({
-  sql,
-  clock,
-  cacheTtlMs,
-}: {
+export interface ConcertsDeps {
   sql: Sql;
   clock: Clock;
   cacheTtlMs: number;
-}) {
+  seatVersions: SeatVersions;
+}
+
+export interface SeatChange {
+  concertId: number;
+  scheduleId: number;
+}
+
+export function createConcertsService({ sql, clock, cacheTtlMs, seatVersions }: ConcertsDeps) {
   // concertId → its schedules with availability, or null when there is no such concert.
   const schedules = new TtlCache<number, ScheduleRow[] | null>(cacheTtlMs, clock);
+  const seatMaps = new SeatMapCache(10_000);
 
   return {
     listConcerts: async () => ({ concerts: await listConcerts(sql) }),
@@ -41,16 +49,31 @@ export function createConcertsService({
       return { concertId, schedules: result.map((s) => ({ ...s, startsAt: s.startsAt.toISOString() })) };
     },
 
+    /** Exact: served from cache only while the schedule's seat version is unchanged (see SeatVersions). */
     async listSeats(concertId: number, scheduleId: number) {
-      const seats = await listSeats(sql, concertId, scheduleId, new Date(clock.now()));
-      if (seats.length === 0) {
+      const version = await seatVersions.current(scheduleId);
+      const now = clock.now();
+      const map = await seatMaps.get(scheduleId, version, now, () => loadSeatMap(sql, scheduleId));
+      if (!map || map.concertId !== concertId) {
         throw notFound('SCHEDULE_NOT_FOUND', `Concert ${concertId} has no schedule ${scheduleId}.`);
       }
+      const seats = map.seats.map((seat) => ({
+        seatNumber: seat.seatNumber,
+        status: seatStatus(seat, now),
+        price: seat.price,
+      }));
       return { concertId, scheduleId, seats };
     },
 
-    /** After a seat changed in this process: the next schedule lookup reads fresh. */
-    seatsChanged: (concertId: number) => schedules.invalidate(concertId),
-    cacheStats: () => schedules.stats(),
+    /**
+     * After a committed seat change, before the writer answers: this process reads
+     * fresh at once, and every process's next seat-map read sees the new version.
+     */
+    async seatsChanged({ concertId, scheduleId }: SeatChange): Promise<void> {
+      schedules.invalidate(concertId);
+      seatMaps.invalidate(scheduleId);
+      await seatVersions.bump(scheduleId);
+    },
+    cacheStats: () => ({ schedules: schedules.stats(), seatMaps: seatMaps.stats() }),
   };
 }

@@ -27,7 +27,7 @@ export interface PaymentsDeps {
   clock: Clock;
   /** Ends the payer's queue session after the payment commits. */
   expireQueueToken(claims: TokenClaims): Promise<unknown>;
-  onSeatChanged(concertId: number): void;
+  onSeatChanged(change: { concertId: number; scheduleId: number }): Promise<void>;
 }
 
 const scopeOf = (claims: TokenClaims, key: string, input: PayInput): IdempotencyScope => ({
@@ -99,19 +99,19 @@ export function createPaymentsService({ sql, clock, expireQueueToken, onSeatChan
   return {
     async pay(input: PayInput, idempotencyKey: string, claims: TokenClaims) {
       const now = new Date(clock.now());
-      let concertId: number | undefined;
+      let paid: { concertId: number; scheduleId: number } | undefined;
       const result = await runIdempotent<PaymentReceipt>(
         sql,
         scopeOf(claims, idempotencyKey, input),
         now,
         async (tx) => {
           const { row, receipt } = await settle(tx, input, claims.userId, now);
-          concertId = row.concertId;
+          paid = { concertId: row.concertId, scheduleId: row.scheduleId };
           return { status: 201, body: { ...receipt, status: 'CONFIRMED', queueTokenExpired: true } };
         },
       );
-      if (concertId !== undefined) {
-        onSeatChanged(concertId);
+      if (paid) {
+        await onSeatChanged(paid);
         await expireQueueToken(claims);
       }
       return result;

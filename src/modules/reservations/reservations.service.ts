@@ -33,8 +33,8 @@ export interface ReservationsDeps {
   sql: Sql;
   clock: Clock;
   holdSeconds: number;
-  /** Told after a hold commits, so cached availability is dropped. */
-  onSeatChanged(concertId: number): void;
+  /** Told after a hold commits, before the answer: cached availability and seat maps are dropped. */
+  onSeatChanged(change: { concertId: number; scheduleId: number }): Promise<void>;
 }
 
 /** A hold past its expiry is EXPIRED at once, whether or not the sweeper has been by. */
@@ -71,7 +71,7 @@ export function createReservationsService({ sql, clock, holdSeconds, onSeatChang
           return { status: 201, body: toView({ ...row, status: 'ON_HOLD' }, now.getTime()) };
         },
       );
-      if (!result.replayed) onSeatChanged(input.concertId);
+      if (!result.replayed) await onSeatChanged(input);
       return result;
     },
 

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { range, reserve, seatMap } from '../../helpers/requests.js';
+import { createTestDatabase } from '../../helpers/stores.js';
 
 describe('concert catalog and seat map', () => {
   let t: TestApp;
@@ -122,6 +123,27 @@ describe('schedule cache', () => {
       expect(await stats()).toMatchObject({ misses: 3 }); // TTL over: reloaded
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe.skipIf(!inject('redisUrl'))('seat maps across processes sharing Redis', () => {
+  it('never serve a cached map older than a write another process has answered', async () => {
+    // Two apps (as two processes would) on one database and one Redis namespace.
+    const queueName = `seats${Date.now()}`;
+    const database = await createTestDatabase();
+    const reader = await createTestApp({ store: 'redis', database, queueName });
+    const writer = await createTestApp({ store: 'redis', database, queueName });
+    try {
+      expect((await seatMap(reader, 1, 1)).json().seats[4].status).toBe('AVAILABLE');
+      expect((await seatMap(reader, 1, 1)).json().seats[4].status).toBe('AVAILABLE'); // now cached
+      const token = (await writer.activate(77)).get(77);
+      const held = await reserve(writer, { userId: 77, token, scheduleId: 1, seatNumber: 5 });
+      expect(held.statusCode).toBe(201);
+      expect((await seatMap(reader, 1, 1)).json().seats[4].status).toBe('TEMP_RESERVED');
+    } finally {
+      await reader.close();
+      await writer.close();
     }
   });
 });
