@@ -98,6 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sql: database.sql,
     clock,
     holdSeconds: config.holdSeconds,
+    seatStatus: concerts.seatStatus,
     onSeatChanged: concerts.seatsChanged,
   });
 

@@ -32,6 +32,15 @@ export function createConcertsService({ sql, clock, cacheTtlMs, seatVersions }: 
   const schedules = new TtlCache<number, ScheduleRow[] | null>(cacheTtlMs, clock);
   const seatMaps = new SeatMapCache(10_000);
 
+  async function currentSeatMap(concertId: number, scheduleId: number, now: number) {
+    const version = await seatVersions.current(scheduleId);
+    const map = await seatMaps.get(scheduleId, version, now, () => loadSeatMap(sql, scheduleId));
+    if (!map || map.concertId !== concertId) {
+      throw notFound('SCHEDULE_NOT_FOUND', `Concert ${concertId} has no schedule ${scheduleId}.`);
+    }
+    return map;
+  }
+
   return {
     listConcerts: async () => ({ concerts: await listConcerts(sql) }),
 
@@ -51,18 +60,25 @@ export function createConcertsService({ sql, clock, cacheTtlMs, seatVersions }: 
 
     /** Exact: served from cache only while the schedule's seat version is unchanged (see SeatVersions). */
     async listSeats(concertId: number, scheduleId: number) {
-      const version = await seatVersions.current(scheduleId);
       const now = clock.now();
-      const map = await seatMaps.get(scheduleId, version, now, () => loadSeatMap(sql, scheduleId));
-      if (!map || map.concertId !== concertId) {
-        throw notFound('SCHEDULE_NOT_FOUND', `Concert ${concertId} has no schedule ${scheduleId}.`);
-      }
+      const map = await currentSeatMap(concertId, scheduleId, now);
       const seats = map.seats.map((seat) => ({
         seatNumber: seat.seatNumber,
         status: seatStatus(seat, now),
         price: seat.price,
       }));
       return { concertId, scheduleId, seats };
+    },
+
+    /**
+     * A seat's status as of the last answered write (404 for no such schedule). TEMP_RESERVED
+     * and RESERVED are final until the hold's expiry, so they may refuse a hold early; an
+     * AVAILABLE seat is only a hint: the conditional UPDATE decides.
+     */
+    async seatStatus({ concertId, scheduleId, seatNumber }: SeatChange & { seatNumber: number }) {
+      const now = clock.now();
+      const seat = (await currentSeatMap(concertId, scheduleId, now)).seats[seatNumber - 1];
+      return seat ? seatStatus(seat, now) : 'AVAILABLE';
     },
 
     /**

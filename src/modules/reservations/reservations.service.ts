@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import type { Sql } from '../../db/client.js';
 import { conflict, notFound } from '../../errors.js';
-import { runIdempotent } from '../../http/idempotency.js';
+import { findReplay, runIdempotent } from '../../http/idempotency.js';
+import type { SeatStatus } from '../concerts/concerts.repository.js';
 import { scheduleBelongsTo } from '../concerts/concerts.repository.js';
 import {
   findReservation,
@@ -33,6 +34,8 @@ export interface ReservationsDeps {
   sql: Sql;
   clock: Clock;
   holdSeconds: number;
+  /** The seat's status as of the last answered write (404 for an unknown schedule). */
+  seatStatus(seat: { concertId: number; scheduleId: number; seatNumber: number }): Promise<SeatStatus>;
   /** Told after a hold commits, before the answer: cached availability and seat maps are dropped. */
   onSeatChanged(change: { concertId: number; scheduleId: number }): Promise<void>;
 }
@@ -43,34 +46,47 @@ export function toView(row: ReservationRow, now: number): ReservationView {
   return { ...row, status: lapsed ? 'EXPIRED' : row.status, holdExpiresAt: row.holdExpiresAt.toISOString() };
 }
 
+const seatTaken = (seatNumber: number) =>
+  conflict('SEAT_UNAVAILABLE', `Seat ${seatNumber} is already held or reserved.`);
+
 export type ReservationsService = ReturnType<typeof createReservationsService>;
 
-export function createReservationsService({ sql, clock, holdSeconds, onSeatChanged }: ReservationsDeps) {
+export function createReservationsService({
+  sql,
+  clock,
+  holdSeconds,
+  seatStatus,
+  onSeatChanged,
+}: ReservationsDeps) {
   return {
     async reserve(input: ReserveInput, idempotencyKey: string) {
       const now = new Date(clock.now());
-      const result = await runIdempotent<ReservationView>(
-        sql,
-        { userId: input.userId, operation: 'reserve', key: idempotencyKey, payload: input },
-        now,
-        async (tx) => {
-          const reservationId = randomUUID();
-          const expiresAt = new Date(now.getTime() + holdSeconds * 1000);
-          const price = await holdSeat(tx, { ...input, reservationId, now, expiresAt });
-          if (price === undefined) {
-            if (!(await scheduleBelongsTo(tx, input.concertId, input.scheduleId))) {
-              throw notFound(
-                'SCHEDULE_NOT_FOUND',
-                `Concert ${input.concertId} has no schedule ${input.scheduleId}.`,
-              );
-            }
-            throw conflict('SEAT_UNAVAILABLE', `Seat ${input.seatNumber} is already held or reserved.`);
+      const scope = { userId: input.userId, operation: 'reserve', key: idempotencyKey, payload: input };
+      // Fast refusal, the common answer in a storm: a seat already held or sold (as of the last
+      // answered write) is refused without a transaction, unless this is a retry to replay.
+      const [replay, status] = await Promise.all([
+        findReplay<ReservationView>(sql, scope),
+        seatStatus(input),
+      ]);
+      if (replay) return replay;
+      if (status !== 'AVAILABLE') throw seatTaken(input.seatNumber);
+      const result = await runIdempotent<ReservationView>(sql, scope, now, async (tx) => {
+        const reservationId = randomUUID();
+        const expiresAt = new Date(now.getTime() + holdSeconds * 1000);
+        const price = await holdSeat(tx, { ...input, reservationId, now, expiresAt });
+        if (price === undefined) {
+          if (!(await scheduleBelongsTo(tx, input.concertId, input.scheduleId))) {
+            throw notFound(
+              'SCHEDULE_NOT_FOUND',
+              `Concert ${input.concertId} has no schedule ${input.scheduleId}.`,
+            );
           }
-          const row = { ...input, reservationId, price, holdExpiresAt: expiresAt };
-          await insertReservation(tx, { ...row, createdAt: now });
-          return { status: 201, body: toView({ ...row, status: 'ON_HOLD' }, now.getTime()) };
-        },
-      );
+          throw seatTaken(input.seatNumber);
+        }
+        const row = { ...input, reservationId, price, holdExpiresAt: expiresAt };
+        await insertReservation(tx, { ...row, createdAt: now });
+        return { status: 201, body: toView({ ...row, status: 'ON_HOLD' }, now.getTime()) };
+      });
       if (!result.replayed) await onSeatChanged(input);
       return result;
     },
