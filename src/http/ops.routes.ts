@@ -30,7 +30,8 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsDeps> = async (
       schema: {
         tags: ['ops'],
         summary: 'Liveness',
-        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        description: 'The process is up and serving HTTP. Touches no store.',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }, { examples: [{ status: 'ok' }] }) },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -42,7 +43,12 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsDeps> = async (
       schema: {
         tags: ['ops'],
         summary: 'Readiness: PostgreSQL and the queue store answer',
-        response: { 200: Type.Object({ status: Type.Literal('ready') }), ...problems(503) },
+        description:
+          'For load balancers: 503 NOT_READY while PostgreSQL or the queue store (Redis) does not answer.',
+        response: {
+          200: Type.Object({ status: Type.Literal('ready') }, { examples: [{ status: 'ready' }] }),
+          ...problems(503),
+        },
       },
     },
     async (request, reply) => {
@@ -67,14 +73,30 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsDeps> = async (
       schema: {
         tags: ['ops'],
         summary: 'Counters of this process (the load test reads them)',
+        description:
+          'SQL statements sent, deadlocks PostgreSQL has counted in this database, hits and misses of the ' +
+          'schedule and seat-map caches, and the queue’s size. Per process: add them up across processes.',
         response: {
-          200: Type.Object({
-            sqlQueries: Type.Integer({ description: 'SQL statements sent since start.' }),
-            deadlocks: Type.Integer({ description: 'Deadlocks PostgreSQL has detected in this database.' }),
-            scheduleCache: CacheCounters,
-            seatMapCache: CacheCounters,
-            queue: Type.Object({ waiting: Type.Integer(), active: Type.Integer() }),
-          }),
+          200: Type.Object(
+            {
+              sqlQueries: Type.Integer({ description: 'SQL statements sent since start.' }),
+              deadlocks: Type.Integer({ description: 'Deadlocks PostgreSQL has detected in this database.' }),
+              scheduleCache: CacheCounters,
+              seatMapCache: CacheCounters,
+              queue: Type.Object({ waiting: Type.Integer(), active: Type.Integer() }),
+            },
+            {
+              examples: [
+                {
+                  sqlQueries: 1520,
+                  deadlocks: 0,
+                  scheduleCache: { hits: 9800, misses: 12, size: 3 },
+                  seatMapCache: { hits: 5400, misses: 40, size: 10 },
+                  queue: { waiting: 1200, active: 1000 },
+                },
+              ],
+            },
+          ),
         },
       },
     },

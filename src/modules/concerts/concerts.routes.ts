@@ -20,6 +20,7 @@ export const concertsRoutes: FastifyPluginAsyncTypebox<{ concerts: ConcertsServi
       schema: {
         tags: ['concerts'],
         summary: 'All concerts',
+        description: 'The catalog, so a client can discover concert ids. Public: no queue token needed.',
         response: { 200: ConcertList },
       },
     },

@@ -1,9 +1,12 @@
 import { Type } from 'typebox';
 
-export const PayBody = Type.Object({
-  reservationId: Type.String({ format: 'uuid', description: 'Your reservation, ON_HOLD.' }),
-  amount: Type.Number({ description: "Must equal the reservation's price (won)." }),
-});
+export const PayBody = Type.Object(
+  {
+    reservationId: Type.String({ format: 'uuid', description: 'Your reservation, ON_HOLD.' }),
+    amount: Type.Number({ description: "Must equal the reservation's price (won)." }),
+  },
+  { examples: [{ reservationId: '0b6c3c1e-5f57-4a39-9a43-9f1e0d7f2a10', amount: 80000 }] },
+);
 
 export const PaymentReceipt = Type.Object(
   {

@@ -17,7 +17,10 @@ const statusFields = {
   refreshAfterSeconds: Type.Integer({ minimum: 1, description: 'When to check again.' }),
 };
 
-export const IssueBody = Type.Object({ userId: PositiveId('The user who queues.') });
+export const IssueBody = Type.Object(
+  { userId: PositiveId('The user who queues.') },
+  { examples: [{ userId: 42 }] },
+);
 
 export const IssueReply = Type.Object(
   { token: Type.String({ description: 'Signed queue token; send it as X-Queue-Token.' }), ...statusFields },

@@ -1,12 +1,15 @@
 import { Type } from 'typebox';
 import { PositiveId } from '../../http/schemas.js';
 
-export const ReserveBody = Type.Object({
-  userId: PositiveId('The user reserving; must be the queue token’s user.'),
-  concertId: PositiveId('The concert.'),
-  scheduleId: PositiveId('A schedule of that concert.'),
-  seatNumber: Type.Integer({ minimum: 1, maximum: 50, description: 'Seat 1..50.' }),
-});
+export const ReserveBody = Type.Object(
+  {
+    userId: PositiveId('The user reserving; must be the queue token’s user.'),
+    concertId: PositiveId('The concert.'),
+    scheduleId: PositiveId('A schedule of that concert.'),
+    seatNumber: Type.Integer({ minimum: 1, maximum: 50, description: 'Seat 1..50.' }),
+  },
+  { examples: [{ userId: 42, concertId: 1, scheduleId: 1, seatNumber: 7 }] },
+);
 
 export const Reservation = Type.Object(
   {

@@ -12,7 +12,7 @@ import { CheckReply, IssueBody, IssueReply } from '../queue/queue.schemas.js';
 import type { QueueService } from '../queue/queue.service.js';
 import { Reservation, ReserveBody } from '../reservations/reservations.schemas.js';
 import type { ReservationsService } from '../reservations/reservations.service.js';
-import { BalanceReply, ChargeBody, ChargeReply } from '../wallet/wallet.schemas.js';
+import { BalanceReply, ChargeForUserBody, ChargeReply } from '../wallet/wallet.schemas.js';
 import type { WalletService } from '../wallet/wallet.service.js';
 
 export interface V1Deps {
@@ -90,7 +90,7 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1Deps> = async (app, deps) => 
         summary: 'Charge the balance',
         description: same('PATCH /users/{userId}/charge'),
         headers: IdempotencyHeaders,
-        body: Type.Object({ ...UserQuery.properties, ...ChargeBody.properties }),
+        body: ChargeForUserBody,
         response: { 200: ChargeReply, ...problems(400, 401, 403, 404, 409, 422) },
       },
       preHandler: queueGate(queue, { userIdOf: (request) => (request.body as { userId: number }).userId }),
