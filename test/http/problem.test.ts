@@ -53,14 +53,6 @@ describe('errors are problem+json', () => {
     expect(typeof body.detail).toBe('string');
   });
 
-  it('serves the OpenAPI document with every route', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/openapi.json' });
-    expect(response.statusCode).toBe(200);
-    const doc = response.json();
-    expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/waiting/issue', '/waiting/check']));
-  });
-
   it('answers health and readiness', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/health' })).json()).toEqual({ status: 'ok' });
     expect((await t.app.inject({ method: 'GET', url: '/ready' })).json()).toEqual({ status: 'ready' });
