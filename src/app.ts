@@ -21,7 +21,7 @@ import { createTokenSigner } from './modules/queue/queue-token.js';
 import { runMaintenance } from './modules/reservations/hold-sweeper.js';
 import { reservationsRoutes } from './modules/reservations/reservations.routes.js';
 import { createReservationsService } from './modules/reservations/reservations.service.js';
-import { v1Routes } from './modules/v1/v1.routes.js';
+import { V1_TAG, v1Routes } from './modules/v1/v1.routes.js';
 import { createUserDirectory } from './modules/wallet/user-directory.js';
 import { walletRoutes } from './modules/wallet/wallet.routes.js';
 import { createWalletService } from './modules/wallet/wallet.service.js';
@@ -71,7 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'wallet', description: 'Balance and charges' },
         { name: 'payments', description: 'Paying for a held seat' },
         {
-          name: 'v1 (load-test plan routes)',
+          name: V1_TAG,
           description: 'The /v1/api route set of the load-test plan: the same operations under other paths.',
         },
         { name: 'ops', description: 'Health and readiness' },

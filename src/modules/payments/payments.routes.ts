@@ -3,6 +3,7 @@ import type { preHandlerAsyncHookHandler } from 'fastify';
 import { AppError } from '../../errors.js';
 import { sendIdempotent } from '../../http/idempotency.js';
 import { queueGate, queueTokenOf } from '../../http/queue-gate.js';
+import type { Mount, TypeBoxApp } from '../../http/route-docs.js';
 import { IdempotencyHeaders, problems } from '../../http/schemas.js';
 import type { QueueService } from '../queue/queue.service.js';
 import { PayBody, PaymentReceipt } from './payments.schemas.js';
@@ -29,34 +30,47 @@ export function paymentGate(queue: QueueService, payments: PaymentsService): pre
   };
 }
 
-export const paymentsRoutes: FastifyPluginAsyncTypebox<{
-  payments: PaymentsService;
-  queue: QueueService;
-}> = async (app, { payments, queue }) => {
-  app.post(
-    '/payments',
-    {
-      schema: {
-        tags: ['payments'],
-        summary: 'Pay for a held seat',
-        description:
-          'One transaction: the seat becomes RESERVED, the reservation CONFIRMED, the balance is debited with a ' +
-          'ledger row; then the queue token is expired (queueTokenExpired: true). Needs the active X-Queue-Token ' +
-          'of the reservation’s user and an Idempotency-Key. A retry with the same key returns the original 201 ' +
-          '(Idempotent-Replayed: true), even though the payment expired the token: for such a replay an ' +
-          'authentic, expired token of the same user is enough. 402 INSUFFICIENT_BALANCE; 404 ' +
-          'RESERVATION_NOT_FOUND / RESERVATION_EXPIRED; 409 RESERVATION_ALREADY_CONFIRMED; 400 ' +
-          'PAYMENT_AMOUNT_MISMATCH; 403 RESERVATION_OF_ANOTHER_USER.',
-        headers: IdempotencyHeaders,
-        body: PayBody,
-        response: { 201: PaymentReceipt, ...problems(400, 401, 402, 403, 404, 409, 422) },
-      },
-      preHandler: paymentGate(queue, payments),
+export const payMount: Mount = {
+  method: 'POST',
+  url: '/payments',
+  tags: ['payments'],
+  summary: 'Pay for a held seat',
+  description:
+    'One transaction: the seat becomes RESERVED, the reservation CONFIRMED, the balance is debited with a ' +
+    'ledger row; then the queue token is expired (queueTokenExpired: true). Needs the active X-Queue-Token ' +
+    'of the reservation’s user and an Idempotency-Key. A retry with the same key returns the original 201 ' +
+    '(Idempotent-Replayed: true), even though the payment expired the token: for such a replay an ' +
+    'authentic, expired token of the same user is enough. 402 INSUFFICIENT_BALANCE; 404 ' +
+    'RESERVATION_NOT_FOUND / RESERVATION_EXPIRED; 409 RESERVATION_ALREADY_CONFIRMED; 400 ' +
+    'PAYMENT_AMOUNT_MISMATCH; 403 RESERVATION_OF_ANOTHER_USER.',
+};
+
+export function payRoute(
+  app: TypeBoxApp,
+  { method, url, ...docs }: Mount,
+  { payments, queue }: { payments: PaymentsService; queue: QueueService },
+): void {
+  app.route({
+    method,
+    url,
+    schema: {
+      ...docs,
+      headers: IdempotencyHeaders,
+      body: PayBody,
+      response: { 201: PaymentReceipt, ...problems(400, 401, 402, 403, 404, 409, 422) },
     },
-    async (request, reply) =>
+    preHandler: paymentGate(queue, payments),
+    handler: async (request, reply) =>
       sendIdempotent(
         reply,
         await payments.pay(request.body, request.headers['idempotency-key'], request.queueUser!),
       ),
-  );
+  });
+}
+
+export const paymentsRoutes: FastifyPluginAsyncTypebox<{
+  payments: PaymentsService;
+  queue: QueueService;
+}> = async (app, { payments, queue }) => {
+  payRoute(app, payMount, { payments, queue });
 };

@@ -1,36 +1,50 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { sendIdempotent } from '../../http/idempotency.js';
 import { queueGate } from '../../http/queue-gate.js';
+import type { Mount, TypeBoxApp } from '../../http/route-docs.js';
 import { IdempotencyHeaders, problems } from '../../http/schemas.js';
 import type { QueueService } from '../queue/queue.service.js';
 import { Reservation, ReservationParams, ReserveBody } from './reservations.schemas.js';
 import type { ReservationsService } from './reservations.service.js';
 
+export const reserveMount: Mount = {
+  method: 'POST',
+  url: '/reservations',
+  tags: ['reservations'],
+  summary: 'Hold a seat (temporary reservation)',
+  description:
+    'Holds the seat for HOLD_SECONDS (5 minutes by default): 201 with status ON_HOLD and holdExpiresAt. ' +
+    'Needs the active X-Queue-Token of body.userId and an Idempotency-Key: a retry with the same key ' +
+    'and body returns the first 201 (header Idempotent-Replayed: true); the same key with another body ' +
+    'is 422; a retry while the first runs is 409 IDEMPOTENCY_KEY_IN_USE. 409 SEAT_UNAVAILABLE when the ' +
+    'seat is held or reserved; 404 SCHEDULE_NOT_FOUND for an unknown concert/schedule pair.',
+};
+
+export function reserveRoute(
+  app: TypeBoxApp,
+  { method, url, ...docs }: Mount,
+  { reservations, queue }: { reservations: ReservationsService; queue: QueueService },
+): void {
+  app.route({
+    method,
+    url,
+    schema: {
+      ...docs,
+      headers: IdempotencyHeaders,
+      body: ReserveBody,
+      response: { 201: Reservation, ...problems(400, 401, 403, 404, 409, 422) },
+    },
+    preHandler: queueGate(queue, { userIdOf: (request) => (request.body as { userId: number }).userId }),
+    handler: async (request, reply) =>
+      sendIdempotent(reply, await reservations.reserve(request.body, request.headers['idempotency-key'])),
+  });
+}
+
 export const reservationsRoutes: FastifyPluginAsyncTypebox<{
   reservations: ReservationsService;
   queue: QueueService;
 }> = async (app, { reservations, queue }) => {
-  app.post(
-    '/reservations',
-    {
-      schema: {
-        tags: ['reservations'],
-        summary: 'Hold a seat (temporary reservation)',
-        description:
-          'Holds the seat for HOLD_SECONDS (5 minutes by default): 201 with status ON_HOLD and holdExpiresAt. ' +
-          'Needs the active X-Queue-Token of body.userId and an Idempotency-Key: a retry with the same key ' +
-          'and body returns the first 201 (header Idempotent-Replayed: true); the same key with another body ' +
-          'is 422; a retry while the first runs is 409 IDEMPOTENCY_KEY_IN_USE. 409 SEAT_UNAVAILABLE when the ' +
-          'seat is held or reserved; 404 SCHEDULE_NOT_FOUND for an unknown concert/schedule pair.',
-        headers: IdempotencyHeaders,
-        body: ReserveBody,
-        response: { 201: Reservation, ...problems(400, 401, 403, 404, 409, 422) },
-      },
-      preHandler: queueGate(queue, { userIdOf: (request) => (request.body as { userId: number }).userId }),
-    },
-    async (request, reply) =>
-      sendIdempotent(reply, await reservations.reserve(request.body, request.headers['idempotency-key'])),
-  );
+  reserveRoute(app, reserveMount, { reservations, queue });
 
   app.get(
     '/reservations/:reservationId',

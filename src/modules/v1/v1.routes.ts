@@ -1,16 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sendIdempotent } from '../../http/idempotency.js';
-import { queueGate, queueTokenOf } from '../../http/queue-gate.js';
+import { queueGate } from '../../http/queue-gate.js';
+import { twinOf } from '../../http/route-docs.js';
 import { IdempotencyHeaders, PositiveId, problems, QueueTokenHeader } from '../../http/schemas.js';
 import { ScheduleList, SeatMap } from '../concerts/concerts.schemas.js';
 import type { ConcertsService } from '../concerts/concerts.service.js';
-import { paymentGate } from '../payments/payments.routes.js';
-import { PayBody, PaymentReceipt } from '../payments/payments.schemas.js';
+import { payMount, payRoute } from '../payments/payments.routes.js';
 import type { PaymentsService } from '../payments/payments.service.js';
-import { CheckReply, IssueBody, IssueReply } from '../queue/queue.schemas.js';
+import { checkMount, checkRoute, issueMount, issueRoute } from '../queue/queue.routes.js';
 import type { QueueService } from '../queue/queue.service.js';
-import { Reservation, ReserveBody } from '../reservations/reservations.schemas.js';
+import { reserveMount, reserveRoute } from '../reservations/reservations.routes.js';
 import type { ReservationsService } from '../reservations/reservations.service.js';
 import { BalanceReply, ChargeForUserBody, ChargeReply } from '../wallet/wallet.schemas.js';
 import type { WalletService } from '../wallet/wallet.service.js';
@@ -23,7 +23,8 @@ export interface V1Deps {
   payments: PaymentsService;
 }
 
-const tags = ['v1 (load-test plan routes)'];
+export const V1_TAG = 'v1 (load-test plan routes)';
+const tags = [V1_TAG];
 const same = (route: string) => `The same operation as ${route}: same gate, idempotency, answers and errors.`;
 
 /**
@@ -33,37 +34,8 @@ const same = (route: string) => `The same operation as ${route}: same gate, idem
 export const v1Routes: FastifyPluginAsyncTypebox<V1Deps> = async (app, deps) => {
   const { queue, concerts, reservations, wallet, payments } = deps;
 
-  app.post(
-    '/v1/api/queue/token',
-    {
-      schema: {
-        tags,
-        summary: 'Issue a queue token',
-        description: same('POST /waiting/issue'),
-        body: IssueBody,
-        response: { 200: IssueReply, ...problems(400, 404) },
-      },
-    },
-    async (request, reply) => {
-      const issued = await queue.issue(request.body.userId);
-      reply.header('X-Queue-Position', String(issued.position));
-      return issued;
-    },
-  );
-
-  app.post(
-    '/v1/api/queue/token/check',
-    {
-      schema: {
-        tags,
-        summary: 'Check a queue token',
-        description: same('GET /waiting/check'),
-        headers: QueueTokenHeader,
-        response: { 200: CheckReply, ...problems(400, 401) },
-      },
-    },
-    async (request) => queue.check(queueTokenOf(request)),
-  );
+  issueRoute(app, twinOf(issueMount, 'POST', '/v1/api/queue/token', V1_TAG), queue);
+  checkRoute(app, twinOf(checkMount, 'POST', '/v1/api/queue/token/check', V1_TAG), queue);
 
   const UserQuery = Type.Object({ userId: PositiveId('The user.') });
   app.get(
@@ -138,40 +110,9 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1Deps> = async (app, deps) => 
     async (request) => concerts.listSeats(request.query.concertId, request.query.scheduleId),
   );
 
-  app.post(
-    '/v1/api/concerts/reserve',
-    {
-      schema: {
-        tags,
-        summary: 'Hold a seat',
-        description: same('POST /reservations'),
-        headers: IdempotencyHeaders,
-        body: ReserveBody,
-        response: { 201: Reservation, ...problems(400, 401, 403, 404, 409, 422) },
-      },
-      preHandler: queueGate(queue, { userIdOf: (request) => (request.body as { userId: number }).userId }),
-    },
-    async (request, reply) =>
-      sendIdempotent(reply, await reservations.reserve(request.body, request.headers['idempotency-key'])),
-  );
-
-  app.post(
-    '/v1/api/concerts/payment',
-    {
-      schema: {
-        tags,
-        summary: 'Pay for a held seat',
-        description: same('POST /payments'),
-        headers: IdempotencyHeaders,
-        body: PayBody,
-        response: { 201: PaymentReceipt, ...problems(400, 401, 402, 403, 404, 409, 422) },
-      },
-      preHandler: paymentGate(queue, payments),
-    },
-    async (request, reply) =>
-      sendIdempotent(
-        reply,
-        await payments.pay(request.body, request.headers['idempotency-key'], request.queueUser!),
-      ),
-  );
+  reserveRoute(app, twinOf(reserveMount, 'POST', '/v1/api/concerts/reserve', V1_TAG), {
+    reservations,
+    queue,
+  });
+  payRoute(app, twinOf(payMount, 'POST', '/v1/api/concerts/payment', V1_TAG), { payments, queue });
 };
