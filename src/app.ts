@@ -36,7 +36,7 @@ export interface AppDeps {
   queueStore: QueueStore;
   seatVersions: SeatVersions;
   tokenSecret: string;
-  /** Background work (admission tick); tests drive it by hand instead. */
+  /** Background work (admission tick, hold sweep); tests drive it by hand instead. */
   runBackgroundJobs?: boolean;
 }
 
@@ -74,7 +74,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           name: V1_TAG,
           description: 'The /v1/api route set of the load-test plan: the same operations under other paths.',
         },
-        { name: 'ops', description: 'Health and readiness' },
+        { name: 'ops', description: 'Health, readiness and counters' },
       ],
     },
   });
@@ -100,11 +100,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     holdSeconds: config.holdSeconds,
     seatStatus: concerts.seatStatus,
     onSeatChanged: concerts.seatsChanged,
+    log: app.log,
   });
 
-  await app.register(queueRoutes, { queue });
-  await app.register(concertsRoutes, { concerts });
-  await app.register(reservationsRoutes, { reservations, queue });
   const wallet = createWalletService({
     sql: database.sql,
     clock,
@@ -120,7 +118,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
     expireQueueToken: queue.expire,
     onSeatChanged: concerts.seatsChanged,
+    log: app.log,
   });
+
+  await app.register(queueRoutes, { queue });
+  await app.register(concertsRoutes, { concerts });
+  await app.register(reservationsRoutes, { reservations, queue });
   await app.register(walletRoutes, { wallet, queue });
   await app.register(paymentsRoutes, { payments, queue });
   await app.register(v1Routes, { queue, concerts, reservations, wallet, payments });

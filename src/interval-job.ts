@@ -1,6 +1,4 @@
-interface Log {
-  error(details: object, message: string): void;
-}
+import type { ErrorLog } from './after-commit.js';
 
 /**
  * Runs `work` every `intervalMs`, skipping a beat while the previous run is still
@@ -10,7 +8,7 @@ interface Log {
 export function startIntervalJob(
   name: string,
   intervalMs: number,
-  log: Log,
+  log: ErrorLog,
   work: () => Promise<unknown>,
 ): () => void {
   let running = false;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { afterCommit, type ErrorLog } from '../../after-commit.js';
 import type { Clock } from '../../clock.js';
 import type { Sql, Tx } from '../../db/client.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../errors.js';
@@ -28,6 +29,7 @@ export interface PaymentsDeps {
   /** Ends the payer's queue session after the payment commits. */
   expireQueueToken(claims: TokenClaims): Promise<unknown>;
   onSeatChanged(change: { concertId: number; scheduleId: number }): Promise<void>;
+  log: ErrorLog;
 }
 
 const scopeOf = (claims: TokenClaims, key: string, input: PayInput): IdempotencyScope => ({
@@ -65,7 +67,7 @@ function refuse(
 
 export type PaymentsService = ReturnType<typeof createPaymentsService>;
 
-export function createPaymentsService({ sql, clock, expireQueueToken, onSeatChanged }: PaymentsDeps) {
+export function createPaymentsService({ sql, clock, expireQueueToken, onSeatChanged, log }: PaymentsDeps) {
   /** Seat, reservation, balance, payment and ledger: all in the caller's one transaction. */
   async function settle(tx: Tx, input: PayInput, userId: number, now: Date) {
     const row = await findReservation(tx, input.reservationId);
@@ -111,8 +113,9 @@ export function createPaymentsService({ sql, clock, expireQueueToken, onSeatChan
         },
       );
       if (paid) {
-        await onSeatChanged(paid);
-        await expireQueueToken(claims);
+        const change = paid;
+        await afterCommit(log, 'seat change notice', () => onSeatChanged(change));
+        await afterCommit(log, 'queue token expiry', () => expireQueueToken(claims));
       }
       return result;
     },

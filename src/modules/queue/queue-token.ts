@@ -31,8 +31,10 @@ export function createTokenSigner(secret: string): TokenSigner {
       const match = TOKEN_SHAPE.exec(token);
       if (!match) return null;
       const [, userId, tokenId, signature] = match as unknown as [string, string, string, string];
-      const expected = mac(`${userId}.${tokenId}`);
-      const given = Buffer.from(signature, 'base64url');
+      // Compare the text, not decoded bytes: base64url's last character has spare bits, so
+      // decoding would accept other spellings of the same signature.
+      const expected = Buffer.from(mac(`${userId}.${tokenId}`).toString('base64url'));
+      const given = Buffer.from(signature);
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
       return { userId: Number(userId), tokenId };
     },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { afterCommit, type ErrorLog } from '../../after-commit.js';
 import type { Clock } from '../../clock.js';
 import type { Sql } from '../../db/client.js';
 import { conflict, notFound } from '../../errors.js';
@@ -38,6 +39,7 @@ export interface ReservationsDeps {
   seatStatus(seat: { concertId: number; scheduleId: number; seatNumber: number }): Promise<SeatStatus>;
   /** Told after a hold commits, before the answer: cached availability and seat maps are dropped. */
   onSeatChanged(change: { concertId: number; scheduleId: number }): Promise<void>;
+  log: ErrorLog;
 }
 
 /** A hold past its expiry is EXPIRED at once, whether or not the sweeper has been by. */
@@ -57,6 +59,7 @@ export function createReservationsService({
   holdSeconds,
   seatStatus,
   onSeatChanged,
+  log,
 }: ReservationsDeps) {
   return {
     async reserve(input: ReserveInput, idempotencyKey: string) {
@@ -87,7 +90,7 @@ export function createReservationsService({
         await insertReservation(tx, { ...row, createdAt: now });
         return { status: 201, body: toView({ ...row, status: 'ON_HOLD' }, now.getTime()) };
       });
-      if (!result.replayed) await onSeatChanged(input);
+      if (!result.replayed) await afterCommit(log, 'seat change notice', () => onSeatChanged(input));
       return result;
     },
 

@@ -52,6 +52,22 @@ describe('payments', () => {
     expect(await ledgerMismatches(t.database)).toBe(0);
   });
 
+  it('answers 201 for a committed payment even when expiring the token fails afterwards', async () => {
+    const { token, reservationId } = await hold(20, 1, 3);
+    await charge(t, 20, 50_000, token);
+    const expire = t.store.expire.bind(t.store);
+    t.store.expire = async () => {
+      throw new Error('queue store unreachable');
+    };
+    try {
+      const paid = await pay(t, reservationId, PRICE, token);
+      expect(paid.statusCode).toBe(201);
+      expect(paid.json()).toMatchObject({ balanceAfter: 20_000, queueTokenExpired: true });
+    } finally {
+      t.store.expire = expire;
+    }
+  });
+
   it('replays a completed payment for the same key even though the token has expired', async () => {
     const { token, reservationId } = await hold(2, 1, 2);
     await charge(t, 2, 50_000, token);
@@ -64,7 +80,8 @@ describe('payments', () => {
     expect(retry.json()).toEqual(first.json());
     // Only for replays: a new key with the expired token is 401, a forged token too.
     expect((await pay(t, reservationId, PRICE, token)).statusCode).toBe(401);
-    expect((await pay(t, reservationId, PRICE, `${token.slice(0, -1)}x`, key)).statusCode).toBe(401);
+    const forged = `${token.slice(0, -1)}${token.endsWith('x') ? 'y' : 'x'}`;
+    expect((await pay(t, reservationId, PRICE, forged, key)).statusCode).toBe(401);
     expect((await balance(t, 2, (await t.activate(2)).get(2))).json().amount).toBe(20_000);
   });
 
