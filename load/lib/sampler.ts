@@ -70,7 +70,8 @@ export function sampleResources(pid: number | undefined, intervalMs = 500): { st
     return { stop: () => ({ samples, serverCpuAvg: 0, treeCpuAvg: 0, serverRssMaxMb: 0, treeRssMaxMb: 0 }) };
   }
   const started = Date.now();
-  let last = { at: Date.now(), server: readStat(pid)?.ticks ?? 0, tree: new Map<number, number>() };
+  const initial = new Map(tree(pid).map((p) => [p, readStat(p)?.ticks ?? 0]));
+  let last = { at: Date.now(), server: initial.get(pid) ?? 0, tree: initial };
   const timer = setInterval(() => {
     const now = Date.now();
     const pids = tree(pid);
@@ -84,7 +85,7 @@ export function sampleResources(pid: number | undefined, intervalMs = 500): { st
       treeTicks.set(p, stat.ticks);
       treeRss += stat.rssMb;
       if (p === pid) serverRss = stat.rssMb;
-      treeDelta += stat.ticks - (last.tree.get(p) ?? stat.ticks);
+      treeDelta += stat.ticks - (last.tree.get(p) ?? stat.ticks); // a process new since the last sample counts from now
     }
     const serverTicks = treeTicks.get(pid) ?? last.server;
     const seconds = (now - last.at) / 1000;

@@ -11,7 +11,7 @@ const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&
 export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[]): string {
   const width = 640;
   const height = 260;
-  const pad = { left: 60, right: 16, top: 28, bottom: 40 };
+  const pad = { left: 60, right: 16, top: 40, bottom: 48 };
   const xs = series.flatMap((s) => s.points.map(([x]) => x));
   const ys = series.flatMap((s) => s.points.map(([, y]) => y));
   const xMax = Math.max(1, ...xs);
@@ -26,11 +26,19 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
         `<text x="${pad.left - 6}" y="${py(y) + 4}" font-size="10" text-anchor="end">${Math.round(y).toLocaleString('en-US')}</text>`,
     )
     .join('');
+  const xTicks = [...new Set(xs)].sort((a, b) => a - b);
+  const shown = xTicks.filter((_, i) => i % Math.max(1, Math.ceil(xTicks.length / 8)) === 0);
+  const xAxis = shown
+    .map(
+      (x) =>
+        `<text x="${px(x)}" y="${height - pad.bottom + 14}" font-size="10" text-anchor="middle">${x.toLocaleString('en-US')}</text>`,
+    )
+    .join('');
   const lines = series
     .map((s, i) => {
       const color = COLORS[i % COLORS.length];
       const path = s.points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ');
-      const legend = `<text x="${pad.left + 10 + i * 150}" y="${height - 8}" font-size="11" fill="${color}">■ ${escapeXml(s.name)}</text>`;
+      const legend = `<text x="${pad.left + i * 200}" y="${height - 6}" font-size="11" fill="${color}">■ ${escapeXml(s.name)}</text>`;
       return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${path}"/>${legend}`;
     })
     .join('');
@@ -39,8 +47,9 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${pad.left}" y="16" font-size="13" font-weight="bold">${escapeXml(title)}</text>`,
     grid,
-    `<text x="${width - pad.right}" y="${height - 24}" font-size="10" text-anchor="end">${escapeXml(xLabel)}</text>`,
-    `<text x="12" y="${pad.top - 6}" font-size="10">${escapeXml(yLabel)}</text>`,
+    xAxis,
+    `<text x="${width - pad.right}" y="${height - pad.bottom + 28}" font-size="10" text-anchor="end">${escapeXml(xLabel)}</text>`,
+    `<text x="${pad.left}" y="${pad.top - 8}" font-size="10">${escapeXml(yLabel)}</text>`,
     lines,
     '</svg>',
   ].join('\n');
