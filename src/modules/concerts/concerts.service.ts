@@ -22,9 +22,14 @@ export interface ConcertsDeps {
   seatVersions: SeatVersions;
 }
 
+/** A committed change of one seat: now held until `holdExpiresAt`, or sold. */
 export interface SeatChange {
   concertId: number;
   scheduleId: number;
+  seatNumber: number;
+  price: number;
+  status: 'HELD' | 'RESERVED';
+  holdExpiresAt: Date | null;
 }
 
 export function createConcertsService({ sql, clock, cacheTtlMs, seatVersions }: ConcertsDeps) {
@@ -75,7 +80,11 @@ export function createConcertsService({ sql, clock, cacheTtlMs, seatVersions }: 
      * and RESERVED are final until the hold's expiry, so they may refuse a hold early; an
      * AVAILABLE seat is only a hint: the conditional UPDATE decides.
      */
-    async seatStatus({ concertId, scheduleId, seatNumber }: SeatChange & { seatNumber: number }) {
+    async seatStatus({
+      concertId,
+      scheduleId,
+      seatNumber,
+    }: Pick<SeatChange, 'concertId' | 'scheduleId' | 'seatNumber'>) {
       const now = clock.now();
       const seat = (await currentSeatMap(concertId, scheduleId, now)).seats[seatNumber - 1];
       return seat ? seatStatus(seat, now) : 'AVAILABLE';
@@ -85,10 +94,10 @@ export function createConcertsService({ sql, clock, cacheTtlMs, seatVersions }: 
      * After a committed seat change, before the writer answers: this process reads
      * fresh at once, and every process's next seat-map read sees the new version.
      */
-    async seatsChanged({ concertId, scheduleId }: SeatChange): Promise<void> {
+    async seatsChanged({ concertId, scheduleId, ...seat }: SeatChange): Promise<void> {
       schedules.invalidate(concertId);
-      seatMaps.invalidate(scheduleId);
-      await seatVersions.bump(scheduleId);
+      const version = await seatVersions.bump(scheduleId);
+      seatMaps.apply(scheduleId, version, seat);
     },
     cacheStats: () => ({ schedules: schedules.stats(), seatMaps: seatMaps.stats() }),
   };

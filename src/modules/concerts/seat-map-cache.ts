@@ -1,16 +1,22 @@
-import type { StoredSeatMap } from './concerts.repository.js';
+import type { StoredSeat, StoredSeatMap } from './concerts.repository.js';
+
+interface Entry {
+  version: number;
+  loadedAt: number;
+  map: Promise<StoredSeatMap | undefined>;
+  /** Set once `map` has resolved. */
+  loaded?: StoredSeatMap;
+}
 
 /**
- * Seat maps as loaded, each tagged with the schedule's seat version it was loaded
- * under (read before loading). An entry serves only while that version is still
- * current, so it is never older than the last write a client could know of.
+ * Seat maps as loaded, each tagged with the schedule's seat version read *before*
+ * loading; so an entry at version n holds every change whose version bump is ≤ n
+ * (a bump follows its commit). An entry serves only while its version is current,
+ * so it is never older than a write whose answer a client may have seen.
  * `maxAgeMs` bounds the damage should a version bump ever be lost.
  */
 export class SeatMapCache {
-  private readonly entries = new Map<
-    number,
-    { version: number; loadedAt: number; map: Promise<StoredSeatMap | undefined> }
-  >();
+  private readonly entries = new Map<number, Entry>();
   private hits = 0;
   private misses = 0;
 
@@ -29,16 +35,35 @@ export class SeatMapCache {
     }
     this.misses += 1;
     const map = load();
-    this.entries.set(scheduleId, { version, loadedAt: now, map });
-    map.catch(() => {
-      if (this.entries.get(scheduleId)?.map === map) this.entries.delete(scheduleId);
-    });
+    const fresh: Entry = { version, loadedAt: now, map };
+    this.entries.set(scheduleId, fresh);
+    map.then(
+      (loaded) => {
+        fresh.loaded = loaded;
+      },
+      () => {
+        if (this.entries.get(scheduleId) === fresh) this.entries.delete(scheduleId);
+      },
+    );
     return map;
   }
 
-  /** This process changed the schedule's seats: the next read loads. */
-  invalidate(scheduleId: number): void {
-    this.entries.delete(scheduleId);
+  /**
+   * This process committed a change to one seat and bumped the version to `version`.
+   * If the entry is exactly one version behind, no other change came in between: the
+   * change is applied in place and the entry moves to `version`. Otherwise it is dropped.
+   */
+  apply(scheduleId: number, version: number, seat: StoredSeat): void {
+    const entry = this.entries.get(scheduleId);
+    if (!entry) return;
+    if (entry.version !== version - 1 || !entry.loaded) {
+      this.entries.delete(scheduleId);
+      return;
+    }
+    const seats = entry.loaded.seats.map((s) => (s.seatNumber === seat.seatNumber ? seat : s));
+    entry.loaded = { ...entry.loaded, seats };
+    entry.map = Promise.resolve(entry.loaded);
+    entry.version = version;
   }
 
   stats() {

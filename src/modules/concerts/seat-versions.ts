@@ -9,7 +9,8 @@ import type { Redis } from 'ioredis';
  */
 export interface SeatVersions {
   current(scheduleId: number): Promise<number>;
-  bump(scheduleId: number): Promise<void>;
+  /** Returns the new version. */
+  bump(scheduleId: number): Promise<number>;
 }
 
 export class MemorySeatVersions implements SeatVersions {
@@ -19,8 +20,10 @@ export class MemorySeatVersions implements SeatVersions {
     return this.versions.get(scheduleId) ?? 0;
   }
 
-  async bump(scheduleId: number): Promise<void> {
-    this.versions.set(scheduleId, (this.versions.get(scheduleId) ?? 0) + 1);
+  async bump(scheduleId: number): Promise<number> {
+    const version = (this.versions.get(scheduleId) ?? 0) + 1;
+    this.versions.set(scheduleId, version);
+    return version;
   }
 }
 
@@ -39,7 +42,7 @@ export class RedisSeatVersions implements SeatVersions {
     return Number((await this.redis.hget(this.key, String(scheduleId))) ?? 0);
   }
 
-  async bump(scheduleId: number): Promise<void> {
-    await this.redis.hincrby(this.key, String(scheduleId), 1);
+  async bump(scheduleId: number): Promise<number> {
+    return this.redis.hincrby(this.key, String(scheduleId), 1);
   }
 }

@@ -4,6 +4,7 @@ import type { Clock } from '../../clock.js';
 import type { Sql, Tx } from '../../db/client.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../errors.js';
 import { findReplay, type IdempotencyScope, runIdempotent } from '../../http/idempotency.js';
+import type { SeatChange } from '../concerts/concerts.service.js';
 import type { TokenClaims } from '../queue/queue-token.js';
 import { findReservation, type ReservationRow } from '../reservations/reservations.repository.js';
 import { debitForPayment } from '../wallet/wallet.repository.js';
@@ -28,7 +29,7 @@ export interface PaymentsDeps {
   clock: Clock;
   /** Ends the payer's queue session after the payment commits. */
   expireQueueToken(claims: TokenClaims): Promise<unknown>;
-  onSeatChanged(change: { concertId: number; scheduleId: number }): Promise<void>;
+  onSeatChanged(change: SeatChange): Promise<void>;
   log: ErrorLog;
 }
 
@@ -101,14 +102,15 @@ export function createPaymentsService({ sql, clock, expireQueueToken, onSeatChan
   return {
     async pay(input: PayInput, idempotencyKey: string, claims: TokenClaims) {
       const now = new Date(clock.now());
-      let paid: { concertId: number; scheduleId: number } | undefined;
+      let paid: SeatChange | undefined;
       const result = await runIdempotent<PaymentReceipt>(
         sql,
         scopeOf(claims, idempotencyKey, input),
         now,
         async (tx) => {
           const { row, receipt } = await settle(tx, input, claims.userId, now);
-          paid = { concertId: row.concertId, scheduleId: row.scheduleId };
+          const { concertId, scheduleId, seatNumber, price } = row;
+          paid = { concertId, scheduleId, seatNumber, price, status: 'RESERVED', holdExpiresAt: null };
           return { status: 201, body: { ...receipt, status: 'CONFIRMED', queueTokenExpired: true } };
         },
       );

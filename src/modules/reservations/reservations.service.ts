@@ -6,6 +6,7 @@ import { conflict, notFound } from '../../errors.js';
 import { findReplay, runIdempotent } from '../../http/idempotency.js';
 import type { SeatStatus } from '../concerts/concerts.repository.js';
 import { scheduleBelongsTo } from '../concerts/concerts.repository.js';
+import type { SeatChange } from '../concerts/concerts.service.js';
 import {
   findReservation,
   holdSeat,
@@ -38,7 +39,7 @@ export interface ReservationsDeps {
   /** The seat's status as of the last answered write (404 for an unknown schedule). */
   seatStatus(seat: { concertId: number; scheduleId: number; seatNumber: number }): Promise<SeatStatus>;
   /** Told after a hold commits, before the answer: cached availability and seat maps are dropped. */
-  onSeatChanged(change: { concertId: number; scheduleId: number }): Promise<void>;
+  onSeatChanged(change: SeatChange): Promise<void>;
   log: ErrorLog;
 }
 
@@ -90,7 +91,15 @@ export function createReservationsService({
         await insertReservation(tx, { ...row, createdAt: now });
         return { status: 201, body: toView({ ...row, status: 'ON_HOLD' }, now.getTime()) };
       });
-      if (!result.replayed) await afterCommit(log, 'seat change notice', () => onSeatChanged(input));
+      if (!result.replayed) {
+        const held: SeatChange = {
+          ...input,
+          price: result.body.price,
+          status: 'HELD',
+          holdExpiresAt: new Date(result.body.holdExpiresAt),
+        };
+        await afterCommit(log, 'seat change notice', () => onSeatChanged(held));
+      }
       return result;
     },
 

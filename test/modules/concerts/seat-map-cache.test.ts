@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import type { StoredSeatMap } from '../../../src/modules/concerts/concerts.repository.js';
+import { SeatMapCache } from '../../../src/modules/concerts/seat-map-cache.js';
+
+const map = (): StoredSeatMap => ({
+  concertId: 1,
+  seats: [1, 2, 3].map((seatNumber) => ({
+    seatNumber,
+    price: 80_000,
+    status: 'AVAILABLE',
+    holdExpiresAt: null,
+  })),
+});
+const sold = { seatNumber: 2, price: 80_000, status: 'RESERVED' as const, holdExpiresAt: null };
+
+describe('seat-map cache', () => {
+  it('serves an entry only at its version and reloads after another version', async () => {
+    const cache = new SeatMapCache(10_000);
+    let loads = 0;
+    const load = async () => {
+      loads += 1;
+      return map();
+    };
+    await cache.get(1, 0, 0, load);
+    await cache.get(1, 0, 5, load);
+    expect(loads).toBe(1);
+    await cache.get(1, 1, 5, load); // someone else's write
+    expect(loads).toBe(2);
+    await cache.get(1, 1, 10_005, load); // too old, whatever the version
+    expect(loads).toBe(3);
+  });
+
+  it('applies its own write in place when it is the next version, else drops the entry', async () => {
+    const cache = new SeatMapCache(10_000);
+    let loads = 0;
+    const load = async () => {
+      loads += 1;
+      return map();
+    };
+    await cache.get(1, 4, 0, load);
+    cache.apply(1, 5, sold);
+    const patched = await cache.get(1, 5, 1, load);
+    expect(loads).toBe(1);
+    expect(patched?.seats[1]).toEqual(sold);
+
+    cache.apply(1, 7, { ...sold, seatNumber: 3 }); // version 6 came from elsewhere: unknown change
+    await cache.get(1, 7, 2, load);
+    expect(loads).toBe(2);
+  });
+
+  it('drops an entry still loading when a write lands', async () => {
+    const cache = new SeatMapCache(10_000);
+    let release: (value: StoredSeatMap) => void = () => {};
+    const pending = cache.get(1, 0, 0, () => new Promise((resolve) => (release = resolve)));
+    cache.apply(1, 1, sold);
+    release(map());
+    await pending;
+    let loads = 0;
+    await cache.get(1, 1, 1, async () => {
+      loads += 1;
+      return map();
+    });
+    expect(loads).toBe(1);
+  });
+});
