@@ -237,7 +237,7 @@ async function main(): Promise<void> {
   log(
     `  cache hit rate ${fmt(scheduleResult.cacheHitRate * 100, 2)}%, SQL/request ${fmt(scheduleResult.sqlPerRequest, 4)}; ` +
       `storm ${storm.won} won / ${storm.refused} refused, ${storm.doubleWins} double wins, ${storm.deadlocks} deadlocks; ` +
-      `${seats.staleReads} stale seat reads`,
+      `${seats.staleReads} stale seat reads, seat-map cache hits ${fmt(seats.cacheHitRate * 100, 2)}%`,
   );
   for (const t of targets) log(`  [${t.met ? 'met' : 'MISSED'}] ${t.name}: ${t.detail}`);
   log(`report: ${file} (${Math.round((Date.now() - began) / 1000)} s)`);

@@ -149,6 +149,8 @@ export interface SeatOutcome {
   readers: LoadResult;
   writers: LoadResult;
   paidSeats: number;
+  /** Seat maps answered from the (exact, version-checked) cache. */
+  cacheHitRate: number;
   /** Seat-map answers that showed a seat other than RESERVED although its payment had completed before the read was sent. */
   staleReads: number;
 }
@@ -159,6 +161,7 @@ export async function seatMapUnderWrites(
   schedules: Schedule[],
   buyers: IssuedToken[],
 ): Promise<SeatOutcome> {
+  const before = await serverStats(run.urls);
   const paidAt = new Map<string, number>();
   let staleReads = 0;
   let nextRead = 0;
@@ -210,7 +213,16 @@ export async function seatMapUnderWrites(
     ),
   });
   const [readResult, writeResult] = await Promise.all([readers, writers]);
-  return { readers: readResult, writers: writeResult, paidSeats: paidAt.size, staleReads };
+  const after = await serverStats(run.urls);
+  const hits = after.seatMapCache.hits - before.seatMapCache.hits;
+  const misses = after.seatMapCache.misses - before.seatMapCache.misses;
+  return {
+    readers: readResult,
+    writers: writeResult,
+    paidSeats: paidAt.size,
+    cacheHitRate: hits / Math.max(hits + misses, 1),
+    staleReads,
+  };
 }
 
 function buyerSequence(
