@@ -27,6 +27,7 @@ import { sampleResources } from './lib/sampler.js';
 import { type ServerProcess, startServerProcess } from './lib/server-process.js';
 import {
   bareRoute,
+  freeSeatHolds,
   type RunSettings,
   reservationStorm,
   scheduleLookup,
@@ -59,6 +60,8 @@ const users = Number(args.users ?? (args.target ? 10_000 : quick ? 20_000 : 100_
 const BUYERS = quick ? 100 : 800; // each buyer pays once (a payment ends the queue session)
 const STORMERS = quick ? 200 : 800;
 const MAX_ACTIVE = 3000;
+// Schedules per concert: a few for the seat-map and storm scenarios, the rest free seats for 5b.
+const SCHEDULES = quick ? 20 : 120;
 
 const pin = !args['no-pin'] && !args.target && processes === 1 && os.availableParallelism() >= 2;
 if (pin) execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
@@ -81,6 +84,7 @@ async function servers(): Promise<{ urls: string[]; pids: (number | undefined)[]
     QUEUE_MAX_ACTIVE: String(MAX_ACTIVE),
     QUEUE_IDLE_TIMEOUT_SECONDS: '600',
     QUEUE_TOKEN_SECRET: randomBytes(24).toString('base64url'),
+    SEED_SCHEDULES: String(SCHEDULES),
   };
   let mode = 'embedded PostgreSQL + in-memory queue, 1 process';
   if (args.database) env.DATABASE_URL = await freshDatabase(args.database);
@@ -111,7 +115,7 @@ async function freshDatabase(serverUrl: string): Promise<string> {
   url.pathname = `/${name}`;
   const database = connect(url.toString(), { max: 2 });
   await migrate(database.sql);
-  await seed(database.sql, { userCount: users, now: new Date() });
+  await seed(database.sql, { userCount: users, now: new Date(), schedulesPerConcert: SCHEDULES });
   await database.close();
   return url.toString();
 }
@@ -160,13 +164,21 @@ async function main(): Promise<void> {
   const schedules = await allSchedules(urls[0]!);
   const concertIds = [...new Set(schedules.map((s) => s.concertId))];
   const scheduleResult = await measured('3. schedule lookup', pid, () => scheduleLookup(run, concertIds));
-  const seatSchedules = schedules.filter((s) => s.concertId === concertIds[0]);
+  // Concert 1's first 4 schedules: seat maps under writes. Concerts 2 and 3's first 3: the storm
+  // (300 seats). Everything else: free seats for 5b.
+  const byConcert = (id: number) => schedules.filter((s) => s.concertId === id);
+  const seatSchedules = byConcert(concertIds[0]!).slice(0, 4);
+  const stormSchedules = concertIds.slice(1).flatMap((id) => byConcert(id).slice(0, 3));
+  const used = new Set([...seatSchedules, ...stormSchedules]);
+  const freeSchedules = schedules.filter((s) => !used.has(s));
   const seats = await measured('4. seat map under writes', pid, () =>
     seatMapUnderWrites(run, seatSchedules, buyers),
   );
-  const stormSchedules = schedules.filter((s) => s.concertId !== concertIds[0]);
   const storm = await measured('5. reservation storm', pid, () =>
     reservationStorm(run, stormSchedules, stormers),
+  );
+  const freeHolds = await measured('5b. holds of free seats', pid, () =>
+    freeSeatHolds(run, freeSchedules, stormers),
   );
 
   const share = (reqPerSec: number) => reqPerSec / bare.reqPerSec;
@@ -204,7 +216,11 @@ async function main(): Promise<void> {
       met: storm.doubleWins === 0,
       detail: `${storm.doubleWins} seats won twice`,
     },
-    { name: 'no deadlock', met: storm.deadlocks === 0, detail: `${storm.deadlocks} deadlocks` },
+    {
+      name: 'no deadlock',
+      met: storm.deadlocks + freeHolds.deadlocks === 0,
+      detail: `${storm.deadlocks + freeHolds.deadlocks} deadlocks`,
+    },
     {
       name: 'a paid seat never reads as free',
       met: seats.staleReads === 0,
@@ -222,6 +238,7 @@ async function main(): Promise<void> {
     schedules: scheduleResult,
     seats,
     storm,
+    freeHolds,
     targets,
   };
   const file = await writeReport(args.out, report);
@@ -234,6 +251,7 @@ async function main(): Promise<void> {
   line('3. schedules', scheduleResult.result.reqPerSec, scheduleResult.result.latency.p99);
   line('4. seats (reads)', seats.readers.reqPerSec, seats.readers.latency.p99);
   line('5. storm', storm.result.reqPerSec, storm.result.latency.p99);
+  line('5b. free-seat holds', freeHolds.result.reqPerSec, freeHolds.result.latency.p99);
   log(
     `  cache hit rate ${fmt(scheduleResult.cacheHitRate * 100, 2)}%, SQL/request ${fmt(scheduleResult.sqlPerRequest, 4)}; ` +
       `storm ${storm.won} won / ${storm.refused} refused, ${storm.doubleWins} double wins, ${storm.deadlocks} deadlocks; ` +

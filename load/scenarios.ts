@@ -342,6 +342,52 @@ export async function reservationStorm(
   };
 }
 
+export interface FreeHoldOutcome {
+  result: LoadResult;
+  won: number;
+  refused: number;
+  deadlocks: number;
+}
+
+/** 5b. The transaction path alone: every request holds a different free seat. */
+export async function freeSeatHolds(
+  run: RunSettings,
+  schedules: Schedule[],
+  users: IssuedToken[],
+): Promise<FreeHoldOutcome> {
+  const before = await serverStats(run.urls);
+  let next = 0;
+  const result = await fire('holds of free seats', {
+    url: run.urls,
+    connections: run.connections,
+    duration: run.seconds,
+    requests: [
+      {
+        method: 'POST',
+        path: '/reservations',
+        setupRequest: (request) => {
+          const k = next++;
+          const user = users[k % users.length]!;
+          const schedule = schedules[Math.floor(k / 50) % schedules.length]!;
+          const body = { userId: user.userId, ...schedule, seatNumber: (k % 50) + 1 };
+          return {
+            ...request,
+            headers: { ...json, 'x-queue-token': user.token, 'idempotency-key': randomUUID() },
+            body: JSON.stringify(body),
+          };
+        },
+      },
+    ],
+  });
+  const after = await serverStats(run.urls);
+  return {
+    result,
+    won: result.statusCodes['201'] ?? 0,
+    refused: result.statusCodes['409'] ?? 0,
+    deadlocks: after.deadlocks - before.deadlocks,
+  };
+}
+
 export async function bareRoute(url: string, seconds: number, connections: number): Promise<LoadResult> {
   await fire('bare route warm-up', { url: `${url}/bare`, connections, duration: 1 }); // JIT, sockets
   return fire('bare Fastify JSON route', { url: `${url}/bare`, connections, duration: seconds });

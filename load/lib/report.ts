@@ -1,6 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { CheckOutcome, IssueOutcome, ScheduleOutcome, SeatOutcome, StormOutcome } from '../scenarios.js';
+import type {
+  CheckOutcome,
+  FreeHoldOutcome,
+  IssueOutcome,
+  ScheduleOutcome,
+  SeatOutcome,
+  StormOutcome,
+} from '../scenarios.js';
 import { fmt, type LoadResult } from './cannon.js';
 import type { ResourceSummary } from './sampler.js';
 import { lineChart } from './svg.js';
@@ -21,6 +28,7 @@ export interface RunReport {
   schedules: ScheduleOutcome & { resources: ResourceSummary };
   seats: SeatOutcome & { resources: ResourceSummary };
   storm: StormOutcome & { resources: ResourceSummary };
+  freeHolds: FreeHoldOutcome & { resources: ResourceSummary };
   targets: Target[];
 }
 
@@ -73,14 +81,14 @@ export async function writeReport(dir: string, report: RunReport): Promise<strin
     charts[name] = svg;
     return `![${name}](${stamp}-${name}.svg)`;
   };
-  const { bare, issue, check, schedules, seats, storm } = report;
+  const { bare, issue, check, schedules, seats, storm, freeHolds } = report;
   const issueCurve = lineChart('token issue: ramp', 'connections', 'req/s and p99 ms', [
     { name: 'req/s', points: issue.stages.map((s) => [s.connections, s.reqPerSec]) },
     { name: 'p99 ms × 100', points: issue.stages.map((s) => [s.connections, s.latency.p99 * 100]) },
   ]);
   const checkCharts = timelineChart('token check', [check.result]);
   const seatCharts = timelineChart('seat map under writes', [seats.readers, seats.writers]);
-  const stormCharts = timelineChart('reservation storm', [storm.result]);
+  const stormCharts = timelineChart('reservation storm', [storm.result, freeHolds.result]);
   const scheduleCharts = timelineChart('schedule lookup', [schedules.result]);
   const md = [
     `# stagedoor load test — ${report.startedAt}`,
@@ -105,6 +113,7 @@ export async function writeReport(dir: string, report: RunReport): Promise<strin
     row('4. seat map', seats.readers, bare, seats.resources),
     row('4. writers (charge/hold/pay)', seats.writers, bare, seats.resources),
     row('5. reservation storm', storm.result, bare, storm.resources),
+    row('5b. holds of free seats', freeHolds.result, bare, freeHolds.resources),
     '',
     'CPU is the average over the run in % of one core (the server process, then with its children: the',
     'embedded PostgreSQL). RSS is the peak. "answers" counts HTTP statuses.',
@@ -150,6 +159,10 @@ export async function writeReport(dir: string, report: RunReport): Promise<strin
       `Deadlocks counted by PostgreSQL during the storm: **${storm.deadlocks}**. The wins (each a transaction) ` +
       'come in the first second, while seats are free; after that the storm is refusals, which are answered ' +
       'from the seat-map cache without a transaction.',
+    '',
+    `**5b.** The transaction path alone, every request a different free seat: ${fmt(freeHolds.result.reqPerSec)} ` +
+      `holds/s, p50 ${freeHolds.result.latency.p50} ms, p99 ${freeHolds.result.latency.p99} ms; ` +
+      `${fmt(freeHolds.won)} won, ${fmt(freeHolds.refused)} refused; deadlocks: **${freeHolds.deadlocks}**.`,
     '',
     chart('storm-rate', stormCharts.perSecond),
     chart('storm-latency', stormCharts.latency),

@@ -29,7 +29,11 @@ export async function openDatabase(config: Config, log: Log): Promise<Database> 
       { empty: boolean }[]
     >`SELECT NOT EXISTS (SELECT 1 FROM concerts) AS empty`;
     if (row!.empty) {
-      await seed(database.sql, { userCount: config.seedUsers, now: new Date() });
+      await seed(database.sql, {
+        userCount: config.seedUsers,
+        now: new Date(),
+        schedulesPerConcert: config.seedSchedules,
+      });
       log.info(`seeded ${config.seedUsers} users and the demo catalog`);
     }
   } catch (error) {

@@ -8,7 +8,11 @@ const config = loadConfig();
 const log = pino({ level: config.logLevel });
 const database = await openDatabase(config, log);
 try {
-  await seed(database.sql, { userCount: config.seedUsers, now: new Date() });
+  await seed(database.sql, {
+    userCount: config.seedUsers,
+    now: new Date(),
+    schedulesPerConcert: config.seedSchedules,
+  });
   log.info(`seeded users 1..${config.seedUsers} (existing rows kept) and the catalog if it was empty`);
 } finally {
   await database.close();
