@@ -28,8 +28,8 @@ export interface Config {
   readonly chargeTimeZone: string;
   readonly idempotencyTtlHours: number;
   readonly seedUsers: number;
-  /** Schedules per seeded concert; 0 = the demo catalog's own. */
-  readonly seedSchedules: number;
+  /** Concerts the seed creates: the demo catalog's 3, then generated ones. */
+  readonly seedConcerts: number;
   readonly logLevel: string;
 }
 
@@ -132,7 +132,7 @@ export function loadConfig(env: Env = process.env): Config {
     chargeTimeZone: timeZone(env, 'CHARGE_TIME_ZONE', 'Asia/Seoul'),
     idempotencyTtlHours: integer(env, 'IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 365),
     seedUsers: integer(env, 'SEED_USERS', 10_000, 0, 10_000_000),
-    seedSchedules: integer(env, 'SEED_SCHEDULES', 0, 0, 10_000),
+    seedConcerts: integer(env, 'SEED_CONCERTS', 3, 0, 100_000),
     logLevel,
   };
   return Object.freeze(config);

@@ -32,7 +32,7 @@ export async function openDatabase(config: Config, log: Log): Promise<Database> 
       await seed(database.sql, {
         userCount: config.seedUsers,
         now: new Date(),
-        schedulesPerConcert: config.seedSchedules,
+        concertCount: config.seedConcerts,
       });
       log.info(`seeded ${config.seedUsers} users and the demo catalog`);
     }

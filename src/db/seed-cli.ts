@@ -11,7 +11,7 @@ try {
   await seed(database.sql, {
     userCount: config.seedUsers,
     now: new Date(),
-    schedulesPerConcert: config.seedSchedules,
+    concertCount: config.seedConcerts,
   });
   log.info(`seeded users 1..${config.seedUsers} (existing rows kept) and the catalog if it was empty`);
 } finally {

@@ -12,21 +12,32 @@ const CATALOG = [
 
 const DAY_MS = 86_400_000;
 
-/**
- * Demo data, safe to run again: users 1..userCount with 50,000 won (each with its
- * OPENING ledger row) and, when there are no concerts yet, a small catalog whose
- * schedules start 7+ days after `now` (one a day), 50 seats each at 80,000 won.
- */
 export interface SeedOptions {
   userCount: number;
   now: Date;
-  /** Schedules per concert; 0 keeps the catalog's own (4, 3, 3). The load test asks for many. */
-  schedulesPerConcert?: number;
+  /** Concerts in all: the three of the demo catalog, then generated ones (3 schedules each). */
+  concertCount?: number;
 }
 
+/** The demo catalog, then as many generated concerts as asked for (the load test wants many seats). */
+function catalog(concertCount: number) {
+  const generated = Array.from({ length: Math.max(0, concertCount - CATALOG.length) }, (_, i) => ({
+    title: `Extra Night ${i + 1}`,
+    artist: 'Seed Ensemble',
+    venue: 'Olympic Hall',
+    schedules: 3,
+  }));
+  return [...CATALOG, ...generated];
+}
+
+/**
+ * Demo data, safe to run again: users 1..userCount with 50,000 won (each with its
+ * OPENING ledger row) and, when there are no concerts yet, the catalog, whose
+ * schedules start 7+ days after `now` (one a day), 50 seats each at 80,000 won.
+ */
 export async function seed(
   sql: Sql,
-  { userCount, now, schedulesPerConcert = 0 }: SeedOptions,
+  { userCount, now, concertCount = CATALOG.length }: SeedOptions,
 ): Promise<void> {
   await sql.begin(async (tx) => {
     await tx`
@@ -38,16 +49,15 @@ export async function seed(
       )
       INSERT INTO ledger_entries (user_id, amount, kind, created_at)
       SELECT id, ${OPENING_BALANCE}, 'OPENING', ${now} FROM created`;
-    const [catalog] = await tx<{ count: number }[]>`SELECT count(*)::int AS count FROM concerts`;
-    if (catalog!.count > 0) return;
-    for (const [index, concert] of CATALOG.entries()) {
+    const [existing] = await tx<{ count: number }[]>`SELECT count(*)::int AS count FROM concerts`;
+    if (existing!.count > 0) return;
+    for (const [index, concert] of catalog(concertCount).entries()) {
       const [created] = await tx<{ id: number }[]>`
         INSERT INTO concerts (title, artist, venue)
         VALUES (${concert.title}, ${concert.artist}, ${concert.venue}) RETURNING id`;
       const firstDay = Math.floor(now.getTime() / DAY_MS) * DAY_MS + (7 + index) * DAY_MS;
       // 10:00 UTC is 19:00 in Seoul.
-      const count = schedulesPerConcert || concert.schedules;
-      const dates = Array.from({ length: count }, (_, i) =>
+      const dates = Array.from({ length: concert.schedules }, (_, i) =>
         new Date(firstDay + i * DAY_MS + 10 * 3_600_000).toISOString(),
       );
       await tx`
