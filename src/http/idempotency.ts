@@ -77,15 +77,20 @@ export async function runIdempotent<T>(
   effect: (tx: Tx) => Promise<EffectResult<T>>,
 ): Promise<IdempotentResult<T>> {
   return sql.begin(async (tx) => {
-    const [lock] = await tx<{ locked: boolean }[]>`
-      SELECT pg_try_advisory_xact_lock(hashtextextended(${inFlightLockName(scope)}, 0)) AS locked`;
+    // Sent together (one round trip) and run in order: the lookup's snapshot is taken
+    // after the lock is held, so it sees whatever an earlier holder of the key committed.
+    const [[lock], stored] = await Promise.all([
+      tx<
+        { locked: boolean }[]
+      >`SELECT pg_try_advisory_xact_lock(hashtextextended(${inFlightLockName(scope)}, 0)) AS locked`,
+      findStored(tx, scope),
+    ]);
     if (!lock!.locked) {
       throw conflict(
         'IDEMPOTENCY_KEY_IN_USE',
         'A request with this Idempotency-Key is still being processed.',
       );
     }
-    const stored = await findStored(tx, scope);
     if (stored) return replay<T>(scope, stored);
     const result = await effect(tx);
     await tx`

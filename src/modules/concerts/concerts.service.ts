@@ -76,9 +76,9 @@ export function createConcertsService({ sql, clock, cacheTtlMs, seatVersions }: 
     },
 
     /**
-     * A seat's status as of the last answered write (404 for no such schedule). TEMP_RESERVED
-     * and RESERVED are final until the hold's expiry, so they may refuse a hold early; an
-     * AVAILABLE seat is only a hint: the conditional UPDATE decides.
+     * A seat's status from the loaded map, of whatever version (404 for no such schedule).
+     * TEMP_RESERVED and RESERVED stay true until the hold's expiry, so they may refuse a hold
+     * early; an AVAILABLE seat is only a hint: the conditional UPDATE decides.
      */
     async seatStatus({
       concertId,
@@ -86,7 +86,13 @@ export function createConcertsService({ sql, clock, cacheTtlMs, seatVersions }: 
       seatNumber,
     }: Pick<SeatChange, 'concertId' | 'scheduleId' | 'seatNumber'>) {
       const now = clock.now();
-      const seat = (await currentSeatMap(concertId, scheduleId, now)).seats[seatNumber - 1];
+      // Any loaded map will do (taken seats stay taken); load one only when there is none.
+      const known = seatMaps.peek(scheduleId);
+      const map = known ?? (await currentSeatMap(concertId, scheduleId, now));
+      if (map.concertId !== concertId) {
+        throw notFound('SCHEDULE_NOT_FOUND', `Concert ${concertId} has no schedule ${scheduleId}.`);
+      }
+      const seat = map.seats[seatNumber - 1];
       return seat ? seatStatus(seat, now) : 'AVAILABLE';
     },
 

@@ -49,21 +49,31 @@ export class SeatMapCache {
   }
 
   /**
+   * The loaded map, whatever its version: good for facts that only ever grow. A seat
+   * held (until its expiry) or sold stays so, so an old map that shows it taken is
+   * still right; one that shows it free may be out of date.
+   */
+  peek(scheduleId: number): StoredSeatMap | undefined {
+    return this.entries.get(scheduleId)?.loaded;
+  }
+
+  /**
    * This process committed a change to one seat and bumped the version to `version`.
-   * If the entry is exactly one version behind, no other change came in between: the
-   * change is applied in place and the entry moves to `version`. Otherwise it is dropped.
+   * The change goes into the loaded map either way (see `peek`). If the entry was
+   * exactly one version behind, no other change came in between and the entry moves
+   * to `version`, so exact reads keep using it; otherwise it keeps its old version.
    */
   apply(scheduleId: number, version: number, seat: StoredSeat): void {
     const entry = this.entries.get(scheduleId);
     if (!entry) return;
-    if (entry.version !== version - 1 || !entry.loaded) {
-      this.entries.delete(scheduleId);
+    if (!entry.loaded) {
+      this.entries.delete(scheduleId); // still loading: what it will hold is unknown
       return;
     }
     const seats = entry.loaded.seats.map((s) => (s.seatNumber === seat.seatNumber ? seat : s));
     entry.loaded = { ...entry.loaded, seats };
     entry.map = Promise.resolve(entry.loaded);
-    entry.version = version;
+    if (entry.version === version - 1) entry.version = version;
   }
 
   stats() {

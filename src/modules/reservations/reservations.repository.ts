@@ -15,6 +15,7 @@ export interface ReservationRow {
 
 export interface HoldRequest {
   reservationId: string;
+  userId: number;
   concertId: number;
   scheduleId: number;
   seatNumber: number;
@@ -23,37 +24,34 @@ export interface HoldRequest {
 }
 
 /**
- * The hold: one conditional UPDATE. The seat row changes only if it is free or its
- * hold has expired; PostgreSQL re-checks that condition on the newest row version
- * after waiting for a competing writer, so of any number of concurrent holders
- * exactly one matches. Returns the seat's price, or undefined when it was not free.
+ * The hold, in one statement. Its core is a conditional UPDATE: the seat row changes
+ * only if it is free or its hold has expired; PostgreSQL re-checks that condition on
+ * the newest row version after waiting for a competing writer, so of any number of
+ * concurrent holders exactly one matches. Only then, in the same statement, a
+ * previous holder's lapsed reservation is marked EXPIRED (the unique index on live
+ * reservations requires it) and the new reservation is inserted. Returns the price,
+ * or undefined when the seat was not free (or the schedule is not the concert's).
  */
 export async function holdSeat(tx: Tx, hold: HoldRequest): Promise<number | undefined> {
+  const { reservationId, userId, concertId, scheduleId, seatNumber, now, expiresAt } = hold;
   const [row] = await tx<{ price: number }[]>`
-    UPDATE seats SET status = 'HELD', reservation_id = ${hold.reservationId}, hold_expires_at = ${hold.expiresAt}
-    WHERE schedule_id = ${hold.scheduleId} AND seat_number = ${hold.seatNumber}
-      AND (status = 'AVAILABLE' OR (status = 'HELD' AND hold_expires_at <= ${hold.now}))
-      AND EXISTS (SELECT 1 FROM schedules WHERE id = ${hold.scheduleId} AND concert_id = ${hold.concertId})
+    WITH held AS (
+      UPDATE seats SET status = 'HELD', reservation_id = ${reservationId}, hold_expires_at = ${expiresAt}
+      WHERE schedule_id = ${scheduleId} AND seat_number = ${seatNumber}
+        AND (status = 'AVAILABLE' OR (status = 'HELD' AND hold_expires_at <= ${now}))
+        AND EXISTS (SELECT 1 FROM schedules WHERE id = ${scheduleId} AND concert_id = ${concertId})
+      RETURNING price
+    ), lapsed AS (
+      UPDATE reservations SET status = 'EXPIRED'
+      WHERE schedule_id = ${scheduleId} AND seat_number = ${seatNumber} AND status = 'ON_HOLD'
+        AND EXISTS (SELECT 1 FROM held)
+      RETURNING 1
+    )
+    INSERT INTO reservations (id, user_id, concert_id, schedule_id, seat_number, price, status, hold_expires_at, created_at)
+    SELECT ${reservationId}, ${userId}, ${concertId}, ${scheduleId}, ${seatNumber}, held.price, 'ON_HOLD', ${expiresAt}, ${now}
+    FROM held, (SELECT count(*) FROM lapsed) AS lapsed_first -- the lapsed hold is expired before the insert
     RETURNING price`;
   return row?.price;
-}
-
-/**
- * Records a hold taken by `holdSeat` in the same transaction. A previous holder's
- * lapsed reservation of this seat is marked EXPIRED first, which the unique index
- * on live reservations requires; the seat row lock we hold makes this race-free.
- */
-export async function insertReservation(
-  tx: Tx,
-  row: Omit<ReservationRow, 'status'> & { createdAt: Date },
-): Promise<void> {
-  await tx`
-    UPDATE reservations SET status = 'EXPIRED'
-    WHERE schedule_id = ${row.scheduleId} AND seat_number = ${row.seatNumber} AND status = 'ON_HOLD'`;
-  await tx`
-    INSERT INTO reservations (id, user_id, concert_id, schedule_id, seat_number, price, status, hold_expires_at, created_at)
-    VALUES (${row.reservationId}, ${row.userId}, ${row.concertId}, ${row.scheduleId}, ${row.seatNumber}, ${row.price},
-            'ON_HOLD', ${row.holdExpiresAt}, ${row.createdAt})`;
 }
 
 export async function findReservation(

@@ -7,12 +7,7 @@ import { findReplay, runIdempotent } from '../../http/idempotency.js';
 import type { SeatStatus } from '../concerts/concerts.repository.js';
 import { scheduleBelongsTo } from '../concerts/concerts.repository.js';
 import type { SeatChange } from '../concerts/concerts.service.js';
-import {
-  findReservation,
-  holdSeat,
-  insertReservation,
-  type ReservationRow,
-} from './reservations.repository.js';
+import { findReservation, holdSeat, type ReservationRow } from './reservations.repository.js';
 
 export interface ReserveInput {
   userId: number;
@@ -36,7 +31,7 @@ export interface ReservationsDeps {
   sql: Sql;
   clock: Clock;
   holdSeconds: number;
-  /** The seat's status as of the last answered write (404 for an unknown schedule). */
+  /** The seat's status from the seat-map cache: TEMP_RESERVED/RESERVED are facts, AVAILABLE a hint. */
   seatStatus(seat: { concertId: number; scheduleId: number; seatNumber: number }): Promise<SeatStatus>;
   /** Told after a hold commits, before the answer: cached availability and seat maps are dropped. */
   onSeatChanged(change: SeatChange): Promise<void>;
@@ -66,14 +61,14 @@ export function createReservationsService({
     async reserve(input: ReserveInput, idempotencyKey: string) {
       const now = new Date(clock.now());
       const scope = { userId: input.userId, operation: 'reserve', key: idempotencyKey, payload: input };
-      // Fast refusal, the common answer in a storm: a seat already held or sold (as of the last
-      // answered write) is refused without a transaction, unless this is a retry to replay.
-      const [replay, status] = await Promise.all([
-        findReplay<ReservationView>(sql, scope),
-        seatStatus(input),
-      ]);
-      if (replay) return replay;
-      if (status !== 'AVAILABLE') throw seatTaken(input.seatNumber);
+      // Fast refusal, the common answer in a storm: a seat known to be held or sold is refused
+      // without a transaction, unless this is a retry of the request that took it (a replay).
+      // A free-looking seat goes to the transaction, which also looks for a stored answer.
+      if ((await seatStatus(input)) !== 'AVAILABLE') {
+        const replay = await findReplay<ReservationView>(sql, scope);
+        if (replay) return replay;
+        throw seatTaken(input.seatNumber);
+      }
       const result = await runIdempotent<ReservationView>(sql, scope, now, async (tx) => {
         const reservationId = randomUUID();
         const expiresAt = new Date(now.getTime() + holdSeconds * 1000);
@@ -88,7 +83,6 @@ export function createReservationsService({
           throw seatTaken(input.seatNumber);
         }
         const row = { ...input, reservationId, price, holdExpiresAt: expiresAt };
-        await insertReservation(tx, { ...row, createdAt: now });
         return { status: 201, body: toView({ ...row, status: 'ON_HOLD' }, now.getTime()) };
       });
       if (!result.replayed) {

@@ -11,7 +11,6 @@ describe('user directory', () => {
 
   it('answers concurrent lookups with one query and remembers who exists', async () => {
     const directory = createUserDirectory(database.sql);
-    await database.sql`SELECT 1`; // connect first: postgres.js reads the type catalogue once per connection
     const before = database.queryCount();
     const answers = await Promise.all([1, 2, 3, 2, 999_999].map((id) => directory.exists(id)));
     expect(answers).toEqual([true, true, true, true, false]);
