@@ -99,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
     holdSeconds: config.holdSeconds,
     seatStatus: concerts.seatStatus,
+    seatMapOutdated: concerts.seatMapOutdated,
     onSeatChanged: concerts.seatsChanged,
     log: app.log,
   });

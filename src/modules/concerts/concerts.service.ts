@@ -32,6 +32,9 @@ export interface SeatChange {
   holdExpiresAt: Date | null;
 }
 
+export const scheduleNotFound = (concertId: number, scheduleId: number) =>
+  notFound('SCHEDULE_NOT_FOUND', `Concert ${concertId} has no schedule ${scheduleId}.`);
+
 export function createConcertsService({ sql, clock, cacheTtlMs, seatVersions }: ConcertsDeps) {
   // concertId → its schedules with availability, or null when there is no such concert.
   const schedules = new TtlCache<number, ScheduleRow[] | null>(cacheTtlMs, clock);
@@ -40,9 +43,7 @@ export function createConcertsService({ sql, clock, cacheTtlMs, seatVersions }: 
   async function currentSeatMap(concertId: number, scheduleId: number, now: number) {
     const version = await seatVersions.current(scheduleId);
     const map = await seatMaps.get(scheduleId, version, now, () => loadSeatMap(sql, scheduleId));
-    if (!map || map.concertId !== concertId) {
-      throw notFound('SCHEDULE_NOT_FOUND', `Concert ${concertId} has no schedule ${scheduleId}.`);
-    }
+    if (!map || map.concertId !== concertId) throw scheduleNotFound(concertId, scheduleId);
     return map;
   }
 
@@ -89,22 +90,23 @@ export function createConcertsService({ sql, clock, cacheTtlMs, seatVersions }: 
       // Any loaded map will do (taken seats stay taken); load one only when there is none.
       const known = seatMaps.peek(scheduleId);
       const map = known ?? (await currentSeatMap(concertId, scheduleId, now));
-      if (map.concertId !== concertId) {
-        throw notFound('SCHEDULE_NOT_FOUND', `Concert ${concertId} has no schedule ${scheduleId}.`);
-      }
+      if (map.concertId !== concertId) throw scheduleNotFound(concertId, scheduleId);
       const seat = map.seats[seatNumber - 1];
       return seat ? seatStatus(seat, now) : 'AVAILABLE';
     },
 
     /**
-     * After a committed seat change, before the writer answers: this process reads
-     * fresh at once, and every process's next seat-map read sees the new version.
+     * After a committed seat change, before the writer answers: the schedule list is
+     * dropped, the seat version bumped (so every process's next seat-map read sees the
+     * change), and this process's cached map takes the change in place.
      */
     async seatsChanged({ concertId, scheduleId, ...seat }: SeatChange): Promise<void> {
       schedules.invalidate(concertId);
       const version = await seatVersions.bump(scheduleId);
       seatMaps.apply(scheduleId, version, seat);
     },
+    /** A hold found a seat taken that the cached map showed free (another process's write). */
+    seatMapOutdated: (scheduleId: number) => seatMaps.forget(scheduleId),
     cacheStats: () => ({ schedules: schedules.stats(), seatMaps: seatMaps.stats() }),
   };
 }

@@ -76,6 +76,11 @@ export class SeatMapCache {
     if (entry.version === version - 1) entry.version = version;
   }
 
+  /** The loaded map proved out of date (a hold it showed free was taken): load afresh next time. */
+  forget(scheduleId: number): void {
+    if (this.entries.get(scheduleId)?.loaded) this.entries.delete(scheduleId);
+  }
+
   stats() {
     return { hits: this.hits, misses: this.misses, size: this.entries.size };
   }

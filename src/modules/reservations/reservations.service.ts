@@ -6,7 +6,7 @@ import { conflict, notFound } from '../../errors.js';
 import { findReplay, runIdempotent } from '../../http/idempotency.js';
 import type { SeatStatus } from '../concerts/concerts.repository.js';
 import { scheduleBelongsTo } from '../concerts/concerts.repository.js';
-import type { SeatChange } from '../concerts/concerts.service.js';
+import { type SeatChange, scheduleNotFound } from '../concerts/concerts.service.js';
 import { findReservation, holdSeat, type ReservationRow } from './reservations.repository.js';
 
 export interface ReserveInput {
@@ -33,6 +33,8 @@ export interface ReservationsDeps {
   holdSeconds: number;
   /** The seat's status from the seat-map cache: TEMP_RESERVED/RESERVED are facts, AVAILABLE a hint. */
   seatStatus(seat: { concertId: number; scheduleId: number; seatNumber: number }): Promise<SeatStatus>;
+  /** Told when a seat the cache showed free turned out taken, so the map is read afresh. */
+  seatMapOutdated(scheduleId: number): void;
   /** Told after a hold commits, before the answer: cached availability and seat maps are dropped. */
   onSeatChanged(change: SeatChange): Promise<void>;
   log: ErrorLog;
@@ -54,6 +56,7 @@ export function createReservationsService({
   clock,
   holdSeconds,
   seatStatus,
+  seatMapOutdated,
   onSeatChanged,
   log,
 }: ReservationsDeps) {
@@ -75,11 +78,9 @@ export function createReservationsService({
         const price = await holdSeat(tx, { ...input, reservationId, now, expiresAt });
         if (price === undefined) {
           if (!(await scheduleBelongsTo(tx, input.concertId, input.scheduleId))) {
-            throw notFound(
-              'SCHEDULE_NOT_FOUND',
-              `Concert ${input.concertId} has no schedule ${input.scheduleId}.`,
-            );
+            throw scheduleNotFound(input.concertId, input.scheduleId);
           }
+          seatMapOutdated(input.scheduleId);
           throw seatTaken(input.seatNumber);
         }
         const row = { ...input, reservationId, price, holdExpiresAt: expiresAt };

@@ -49,6 +49,13 @@ describe('seat-map cache', () => {
     expect(loads).toBe(2); // but not served as the exact map of version 7
   });
 
+  it('forgets a loaded map that proved out of date, so the next read loads', async () => {
+    const cache = new SeatMapCache(10_000);
+    await cache.get(1, 0, 0, async () => map());
+    cache.forget(1);
+    expect(cache.peek(1)).toBeUndefined();
+  });
+
   it('drops an entry still loading when a write lands', async () => {
     const cache = new SeatMapCache(10_000);
     let release: (value: StoredSeatMap) => void = () => {};
