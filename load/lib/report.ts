@@ -176,7 +176,10 @@ export async function writeReport(dir: string, report: RunReport): Promise<strin
     '',
   ].join('\n');
   await fs.writeFile(path.join(dir, `${stamp}.md`), md);
-  await fs.writeFile(path.join(dir, `${stamp}.json`), JSON.stringify(report, null, 2));
+  // The issued tokens are the run's working data, not a result: only their count is kept.
+  const { tokens, ...issueFigures } = report.issue;
+  const raw = { ...report, issue: { ...issueFigures, tokensIssued: tokens.length } };
+  await fs.writeFile(path.join(dir, `${stamp}.json`), JSON.stringify(raw, null, 1));
   for (const [name, svg] of Object.entries(charts))
     await fs.writeFile(path.join(dir, `${stamp}-${name}.svg`), svg);
   return path.join(dir, `${stamp}.md`);

@@ -74,6 +74,8 @@ describe('balance and charges', () => {
   it('applies 100 concurrent retries of one charge once', async () => {
     const key = randomUUID();
     const responses = await Promise.all(range(1, 100).map(() => charge(t, 6, 7000, tokens.get(6), key)));
+    const unexpected = responses.filter((r) => r.statusCode !== 200 && r.statusCode !== 409);
+    expect(unexpected.map((r) => `${r.statusCode} ${r.body}`)).toEqual([]);
     for (const response of responses) {
       if (response.statusCode === 409) expect(response.json().code).toBe('IDEMPOTENCY_KEY_IN_USE');
       else expect(response.json()).toEqual({ userId: 6, amount: 57_000, charged: 7000 });
