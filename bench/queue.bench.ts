@@ -13,8 +13,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { fire, fmt, type LoadResult } from '../load/lib/cannon.js';
+import { deleteKeysWithPrefix } from '../load/lib/redis-keys.js';
 import { startServerProcess } from '../load/lib/server-process.js';
 import { MemoryQueueStore } from '../src/modules/queue/memory-queue-store.js';
 import type { QueueSettings, QueueStore } from '../src/modules/queue/queue-store.js';
@@ -46,6 +48,19 @@ async function bare(): Promise<LoadResult> {
   }
 }
 
+function issueRequest(
+  nextUserId: () => number,
+  onResponse?: autocannon.Request['onResponse'],
+): autocannon.Request {
+  return {
+    method: 'POST',
+    path: '/waiting/issue',
+    headers: { 'content-type': 'application/json' },
+    setupRequest: (request) => ({ ...request, body: JSON.stringify({ userId: nextUserId() }) }),
+    onResponse,
+  };
+}
+
 async function queueRoutes(adapter: 'memory' | 'redis', dataDir: string, prefix: string) {
   const env: Record<string, string> = {
     DATA_DIR: dataDir,
@@ -63,17 +78,7 @@ async function queueRoutes(adapter: 'memory' | 'redis', dataDir: string, prefix:
       url: server.url,
       connections,
       duration: 2,
-      requests: [
-        {
-          method: 'POST',
-          path: '/waiting/issue',
-          headers: { 'content-type': 'application/json' },
-          setupRequest: (request) => ({
-            ...request,
-            body: JSON.stringify({ userId: users - (warmUser++ % Math.ceil(users / 100)) }),
-          }),
-        },
-      ],
+      requests: [issueRequest(() => users - (warmUser++ % Math.ceil(users / 100)))],
     });
     let nextUser = 0;
     const tokens: string[] = [];
@@ -82,18 +87,12 @@ async function queueRoutes(adapter: 'memory' | 'redis', dataDir: string, prefix:
       connections,
       amount: users,
       requests: [
-        {
-          method: 'POST',
-          path: '/waiting/issue',
-          headers: { 'content-type': 'application/json' },
-          setupRequest: (request) => ({
-            ...request,
-            body: JSON.stringify({ userId: (nextUser++ % users) + 1 }),
-          }),
-          onResponse: (status, body) => {
+        issueRequest(
+          () => (nextUser++ % users) + 1,
+          (status, body) => {
             if (status === 200) tokens.push((JSON.parse(body) as { token: string }).token);
           },
-        },
+        ),
       ],
     });
     let nextToken = 0;
@@ -197,10 +196,5 @@ try {
   }
 } finally {
   await fs.rm(dataDir, { recursive: true, force: true });
-  if (redisUrl) {
-    const redis = new Redis(redisUrl);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-  }
+  if (redisUrl) await deleteKeysWithPrefix(redisUrl, prefix);
 }

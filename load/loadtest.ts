@@ -15,13 +15,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { connect } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { seed } from '../src/db/seed.js';
 import { allSchedules, type IssuedToken, waitForActive } from './lib/api.js';
 import { fmt } from './lib/cannon.js';
+import { deleteKeysWithPrefix } from './lib/redis-keys.js';
 import { type RunReport, type Target, writeReport } from './lib/report.js';
 import { sampleResources } from './lib/sampler.js';
 import { type ServerProcess, startServerProcess } from './lib/server-process.js';
@@ -91,7 +91,7 @@ async function servers(): Promise<{ urls: string[]; pids: (number | undefined)[]
   if (args.redis) {
     const prefix = `sdload:${randomBytes(3).toString('hex')}:`;
     Object.assign(env, { REDIS_URL: args.redis, REDIS_KEY_PREFIX: prefix });
-    cleanups.push(() => deleteKeys(args.redis!, prefix));
+    cleanups.push(() => deleteKeysWithPrefix(args.redis!, prefix));
   }
   if (args.database || args.redis) {
     mode = `${args.database ? 'PostgreSQL' : 'embedded PostgreSQL'} + ${args.redis ? 'Redis' : 'memory queue'}, ${processes} process(es)`;
@@ -118,17 +118,6 @@ async function freshDatabase(serverUrl: string): Promise<string> {
   await seed(database.sql, { userCount: users, now: new Date(), concertCount: CONCERTS });
   await database.close();
   return url.toString();
-}
-
-async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  await redis.quit();
 }
 
 async function measured<T extends object>(name: string, pid: number | undefined, work: () => Promise<T>) {

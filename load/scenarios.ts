@@ -286,6 +286,32 @@ function buyerSequence(
   ];
 }
 
+interface HoldTarget {
+  user: IssuedToken;
+  schedule: Schedule;
+  seatNumber: number;
+}
+
+/** One POST /reservations per call, for whichever user and seat `next` picks. */
+function holdRequest(
+  next: () => HoldTarget,
+  onResponse?: autocannon.Request['onResponse'],
+): autocannon.Request {
+  return {
+    method: 'POST',
+    path: '/reservations',
+    setupRequest: (request) => {
+      const { user, schedule, seatNumber } = next();
+      return {
+        ...request,
+        headers: { ...json, 'x-queue-token': user.token, 'idempotency-key': randomUUID() },
+        body: JSON.stringify({ userId: user.userId, ...schedule, seatNumber }),
+      };
+    },
+    onResponse,
+  };
+}
+
 export interface StormOutcome {
   result: LoadResult;
   won: number;
@@ -310,26 +336,19 @@ export async function reservationStorm(
     connections: run.connections,
     duration: run.seconds,
     requests: [
-      {
-        method: 'POST',
-        path: '/reservations',
-        setupRequest: (request) => {
-          const user = users[nextUser++ % users.length]!;
-          const schedule = schedules[random() % schedules.length]!;
-          const body = { userId: user.userId, ...schedule, seatNumber: (random() % 50) + 1 };
-          return {
-            ...request,
-            headers: { ...json, 'x-queue-token': user.token, 'idempotency-key': randomUUID() },
-            body: JSON.stringify(body),
-          };
-        },
-        onResponse: (status, body) => {
+      holdRequest(
+        () => ({
+          user: users[nextUser++ % users.length]!,
+          schedule: schedules[random() % schedules.length]!,
+          seatNumber: (random() % 50) + 1,
+        }),
+        (status, body) => {
           if (status !== 201) return;
           const { scheduleId, seatNumber } = JSON.parse(body) as { scheduleId: number; seatNumber: number };
           const key = `${scheduleId}:${seatNumber}`;
           wins.set(key, (wins.get(key) ?? 0) + 1);
         },
-      },
+      ),
     ],
   });
   const after = await serverStats(run.urls);
@@ -362,21 +381,14 @@ export async function freeSeatHolds(
     connections: run.connections,
     duration: run.seconds,
     requests: [
-      {
-        method: 'POST',
-        path: '/reservations',
-        setupRequest: (request) => {
-          const k = next++;
-          const user = users[k % users.length]!;
-          const schedule = schedules[Math.floor(k / 50) % schedules.length]!;
-          const body = { userId: user.userId, ...schedule, seatNumber: (k % 50) + 1 };
-          return {
-            ...request,
-            headers: { ...json, 'x-queue-token': user.token, 'idempotency-key': randomUUID() },
-            body: JSON.stringify(body),
-          };
-        },
-      },
+      holdRequest(() => {
+        const k = next++;
+        return {
+          user: users[k % users.length]!,
+          schedule: schedules[Math.floor(k / 50) % schedules.length]!,
+          seatNumber: (k % 50) + 1,
+        };
+      }),
     ],
   });
   const after = await serverStats(run.urls);

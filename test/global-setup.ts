@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
+import { deleteKeysWithPrefix } from '../load/lib/redis-keys.js';
 import { connect } from '../src/db/client.js';
 import { type EmbeddedServer, type PgTarget, startEmbeddedPostgres } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
@@ -65,7 +65,7 @@ export default async function setup(project: TestProject) {
     for (const { datname } of databases)
       await admin.unsafe(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
     await admin.end();
-    if (redisUrl) await deleteKeys(redisUrl, redisPrefix);
+    if (redisUrl) await deleteKeysWithPrefix(redisUrl, redisPrefix);
     await embedded?.stop();
     if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
   };
@@ -81,18 +81,4 @@ export function withDatabase(server: string | PgTarget, database: string): strin
 export function openAdmin(server: string | PgTarget) {
   const options = { max: 2, onnotice: () => {} };
   return typeof server === 'string' ? postgres(server, options) : postgres({ ...server, ...options });
-}
-
-async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
-  }
 }
