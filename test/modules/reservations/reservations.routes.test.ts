@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inFlightLockName } from '../../../src/http/idempotency.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { reserve, seatMap } from '../../helpers/requests.js';
 
@@ -109,7 +110,7 @@ describe('seat holds', () => {
     const inFlightKey = randomUUID();
     const blocker = await t.database.sql.reserve();
     try {
-      await blocker`SELECT pg_advisory_lock(hashtextextended(${`idempotency:4:reserve:${inFlightKey}`}, 0))`;
+      await blocker`SELECT pg_advisory_lock(hashtextextended(${inFlightLockName({ userId: 4, operation: 'reserve', key: inFlightKey })}, 0))`;
       const duringFirst = await reserve(t, {
         userId: 4,
         token: tokens.get(4),
