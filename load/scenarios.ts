@@ -14,6 +14,16 @@ export interface RunSettings {
 }
 
 type Ctx = Record<string, unknown>;
+
+/** One scenario run: the run's servers, length and connections (unless given). */
+function fireRun(
+  run: RunSettings,
+  title: string,
+  requests: autocannon.Request[],
+  connections = run.connections,
+) {
+  return fire(title, { url: run.urls, connections, duration: run.seconds, requests });
+}
 const json = { 'content-type': 'application/json' };
 const PRICE = 80_000;
 
@@ -78,21 +88,16 @@ export interface CheckOutcome {
 /** 2. Many waiting users poll their place. */
 export async function tokenCheck(run: RunSettings, waiting: IssuedToken[]): Promise<CheckOutcome> {
   let next = 0;
-  const result = await fire('check (waiting users polling)', {
-    url: run.urls,
-    connections: run.connections,
-    duration: run.seconds,
-    requests: [
-      {
-        method: 'GET',
-        path: '/waiting/check',
-        setupRequest: (request) => ({
-          ...request,
-          headers: { 'x-queue-token': waiting[next++ % waiting.length]!.token },
-        }),
-      },
-    ],
-  });
+  const result = await fireRun(run, 'check (waiting users polling)', [
+    {
+      method: 'GET',
+      path: '/waiting/check',
+      setupRequest: (request) => ({
+        ...request,
+        headers: { 'x-queue-token': waiting[next++ % waiting.length]!.token },
+      }),
+    },
+  ]);
   const seconds = result.timeline.slice(0, -1).filter((s) => s.responses > 0); // the last second is partial
   const p50s = seconds.map((s) => s.p50);
   const p99s = seconds.map((s) => s.p99);
@@ -120,20 +125,15 @@ export interface ScheduleOutcome {
 export async function scheduleLookup(run: RunSettings, concertIds: number[]): Promise<ScheduleOutcome> {
   const before = await serverStats(run.urls);
   let next = 0;
-  const result = await fire('schedule lookup', {
-    url: run.urls,
-    connections: run.connections,
-    duration: run.seconds,
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (request) => ({
-          ...request,
-          path: `/concerts/${concertIds[next++ % concertIds.length]}/schedules`,
-        }),
-      },
-    ],
-  });
+  const result = await fireRun(run, 'schedule lookup', [
+    {
+      method: 'GET',
+      setupRequest: (request) => ({
+        ...request,
+        path: `/concerts/${concertIds[next++ % concertIds.length]}/schedules`,
+      }),
+    },
+  ]);
   const after = await serverStats(run.urls);
   const hits = after.scheduleCache.hits - before.scheduleCache.hits;
   const misses = after.scheduleCache.misses - before.scheduleCache.misses;
@@ -165,42 +165,36 @@ export async function seatMapUnderWrites(
   const paidAt = new Map<string, number>();
   let staleReads = 0;
   let nextRead = 0;
-  const readers = fire('seat map (while seats are held and paid)', {
-    url: run.urls,
-    connections: run.connections,
-    duration: run.seconds,
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (request, context) => {
-          const s = schedules[nextRead++ % schedules.length]!;
-          Object.assign(context, { sentAt: Date.now() });
-          return { ...request, path: `/concerts/${s.concertId}/schedules/${s.scheduleId}/seats` };
-        },
-        onResponse: (status, body, context) => {
-          if (status !== 200) return;
-          const { scheduleId, seats } = JSON.parse(body) as {
-            scheduleId: number;
-            seats: { seatNumber: number; status: string }[];
-          };
-          const sentAt = (context as Ctx).sentAt as number;
-          for (const seat of seats) {
-            const paid = paidAt.get(`${scheduleId}:${seat.seatNumber}`);
-            if (paid !== undefined && paid < sentAt && seat.status !== 'RESERVED') staleReads += 1;
-          }
-        },
+  const readers = fireRun(run, 'seat map (while seats are held and paid)', [
+    {
+      method: 'GET',
+      setupRequest: (request, context) => {
+        const s = schedules[nextRead++ % schedules.length]!;
+        Object.assign(context, { sentAt: Date.now() });
+        return { ...request, path: `/concerts/${s.concertId}/schedules/${s.scheduleId}/seats` };
       },
-    ],
-  });
+      onResponse: (status, body, context) => {
+        if (status !== 200) return;
+        const { scheduleId, seats } = JSON.parse(body) as {
+          scheduleId: number;
+          seats: { seatNumber: number; status: string }[];
+        };
+        const sentAt = (context as Ctx).sentAt as number;
+        for (const seat of seats) {
+          const paid = paidAt.get(`${scheduleId}:${seat.seatNumber}`);
+          if (paid !== undefined && paid < sentAt && seat.status !== 'RESERVED') staleReads += 1;
+        }
+      },
+    },
+  ]);
 
   // Each buyer: charge, hold the next unsold seat, pay. A payment ends the buyer's queue session.
   let nextBuyer = 0;
   let nextSeat = 0;
-  const writers = fire('writers: charge → hold → pay', {
-    url: run.urls,
-    connections: Math.max(2, Math.floor(run.connections / 10)),
-    duration: run.seconds,
-    requests: buyerSequence(
+  const writers = fireRun(
+    run,
+    'writers: charge → hold → pay',
+    buyerSequence(
       () => buyers[nextBuyer++ % buyers.length]!,
       () => {
         const k = nextSeat++;
@@ -211,7 +205,8 @@ export async function seatMapUnderWrites(
       },
       (scheduleId, seatNumber) => paidAt.set(`${scheduleId}:${seatNumber}`, Date.now()),
     ),
-  });
+    Math.max(2, Math.floor(run.connections / 10)),
+  );
   const [readResult, writeResult] = await Promise.all([readers, writers]);
   const after = await serverStats(run.urls);
   const hits = after.seatMapCache.hits - before.seatMapCache.hits;
@@ -331,26 +326,21 @@ export async function reservationStorm(
   const wins = new Map<string, number>();
   let nextUser = 0;
   const random = () => Math.floor(Math.random() * 2 ** 31);
-  const result = await fire('reservation storm', {
-    url: run.urls,
-    connections: run.connections,
-    duration: run.seconds,
-    requests: [
-      holdRequest(
-        () => ({
-          user: users[nextUser++ % users.length]!,
-          schedule: schedules[random() % schedules.length]!,
-          seatNumber: (random() % 50) + 1,
-        }),
-        (status, body) => {
-          if (status !== 201) return;
-          const { scheduleId, seatNumber } = JSON.parse(body) as { scheduleId: number; seatNumber: number };
-          const key = `${scheduleId}:${seatNumber}`;
-          wins.set(key, (wins.get(key) ?? 0) + 1);
-        },
-      ),
-    ],
-  });
+  const result = await fireRun(run, 'reservation storm', [
+    holdRequest(
+      () => ({
+        user: users[nextUser++ % users.length]!,
+        schedule: schedules[random() % schedules.length]!,
+        seatNumber: (random() % 50) + 1,
+      }),
+      (status, body) => {
+        if (status !== 201) return;
+        const { scheduleId, seatNumber } = JSON.parse(body) as { scheduleId: number; seatNumber: number };
+        const key = `${scheduleId}:${seatNumber}`;
+        wins.set(key, (wins.get(key) ?? 0) + 1);
+      },
+    ),
+  ]);
   const after = await serverStats(run.urls);
   return {
     result,
@@ -376,21 +366,16 @@ export async function freeSeatHolds(
 ): Promise<FreeHoldOutcome> {
   const before = await serverStats(run.urls);
   let next = 0;
-  const result = await fire('holds of free seats', {
-    url: run.urls,
-    connections: run.connections,
-    duration: run.seconds,
-    requests: [
-      holdRequest(() => {
-        const k = next++;
-        return {
-          user: users[k % users.length]!,
-          schedule: schedules[Math.floor(k / 50) % schedules.length]!,
-          seatNumber: (k % 50) + 1,
-        };
-      }),
-    ],
-  });
+  const result = await fireRun(run, 'holds of free seats', [
+    holdRequest(() => {
+      const k = next++;
+      return {
+        user: users[k % users.length]!,
+        schedule: schedules[Math.floor(k / 50) % schedules.length]!,
+        seatNumber: (k % 50) + 1,
+      };
+    }),
+  ]);
   const after = await serverStats(run.urls);
   return {
     result,
