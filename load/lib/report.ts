@@ -81,6 +81,10 @@ export async function writeReport(dir: string, report: RunReport): Promise<strin
     charts[name] = svg;
     return `![${name}](${stamp}-${name}.svg)`;
   };
+  const timelineCharts = (name: string, svgs: { perSecond: string; latency: string }) => [
+    chart(`${name}-rate`, svgs.perSecond),
+    chart(`${name}-latency`, svgs.latency),
+  ];
   const { bare, issue, check, schedules, seats, storm, freeHolds } = report;
   const issueCurve = lineChart('token issue: ramp', 'connections', 'req/s and p99 ms', [
     { name: 'req/s', points: issue.stages.map((s) => [s.connections, s.reqPerSec]) },
@@ -133,16 +137,14 @@ export async function writeReport(dir: string, report: RunReport): Promise<strin
       `max ${check.result.latency.max} ms. Per-second p50 stayed within ${check.spread.p50Min}–${check.spread.p50Max} ms ` +
       `and p99 within ${check.spread.p99Min}–${check.spread.p99Max} ms (std. dev. ${check.spread.p99StdDev} ms).`,
     '',
-    chart('check-rate', checkCharts.perSecond),
-    chart('check-latency', checkCharts.latency),
+    ...timelineCharts('check', checkCharts),
     '',
     '## 3. Schedule lookup',
     '',
     `Cache hit rate **${fmt(schedules.cacheHitRate * 100, 2)}%**; SQL statements per request ` +
       `**${fmt(schedules.sqlPerRequest, 4)}** (counted by the server).`,
     '',
-    chart('schedules-rate', scheduleCharts.perSecond),
-    chart('schedules-latency', scheduleCharts.latency),
+    ...timelineCharts('schedules', scheduleCharts),
     '',
     '## 4. Seat map while seats are held and paid',
     '',
@@ -150,8 +152,7 @@ export async function writeReport(dir: string, report: RunReport): Promise<strin
       `RESERVED after its payment had completed: **${seats.staleReads}**. Seat maps answered from the ` +
       `version-checked cache: ${fmt(seats.cacheHitRate * 100, 2)}%.`,
     '',
-    chart('seats-rate', seatCharts.perSecond),
-    chart('seats-latency', seatCharts.latency),
+    ...timelineCharts('seats', seatCharts),
     '',
     '## 5. Reservation storm',
     '',
@@ -164,8 +165,7 @@ export async function writeReport(dir: string, report: RunReport): Promise<strin
       `holds/s, p50 ${freeHolds.result.latency.p50} ms, p99 ${freeHolds.result.latency.p99} ms; ` +
       `${fmt(freeHolds.won)} won, ${fmt(freeHolds.refused)} refused; deadlocks: **${freeHolds.deadlocks}**.`,
     '',
-    chart('storm-rate', stormCharts.perSecond),
-    chart('storm-latency', stormCharts.latency),
+    ...timelineCharts('storm', stormCharts),
     '',
     '## How to read this',
     '',

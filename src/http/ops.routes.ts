@@ -100,12 +100,16 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsDeps> = async (
         },
       },
     },
-    async () => ({
-      sqlQueries: database.queryCount(),
-      deadlocks: await countDeadlocks(database.sql),
-      scheduleCache: cacheStats().schedules,
-      seatMapCache: cacheStats().seatMaps,
-      queue: await queueStore.counts(),
-    }),
+    async () => {
+      const sqlQueries = database.queryCount(); // read before this handler's own statement
+      const caches = cacheStats();
+      return {
+        sqlQueries,
+        deadlocks: await countDeadlocks(database.sql),
+        scheduleCache: caches.schedules,
+        seatMapCache: caches.seatMaps,
+        queue: await queueStore.counts(),
+      };
+    },
   );
 };
