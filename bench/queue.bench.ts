@@ -1,11 +1,15 @@
 /**
  * npm run bench:queue [-- --users 100000 --connections 100 --redis redis://127.0.0.1:6379]
  *
- * 1. HTTP: a bare Fastify JSON route, then for each queue store (memory; Redis when
- *    --redis or REDIS_URL is given) N users issue a token and then poll /waiting/check
- *    once each. Server pinned to CPU 0, this load generator to CPU 1 (when there are two).
- * 2. Store only: the cost of issue and check with 1,000, 10,000 and 100,000 waiters,
- *    to show that it grows as O(log n), not with the queue's length.
+ * 1. HTTP: a bare Fastify JSON route, then for each queue store (memory; Redis: the one
+ *    --redis or REDIS_URL names, else a redis-server of the bench's own on a free port)
+ *    N users issue a token and then poll /waiting/check once each. Server pinned to CPU
+ *    0, this load generator to CPU 1 (when there are two). For Redis, the store commands
+ *    per request come from INFO commandstats (scripts called: one round trip each;
+ *    the commands inside a script are not round trips), read before and after each run
+ *    (on a shared Redis, others' traffic counts too: use the bench's own).
+ * 2. Store only: a returning user's issue and a tick with 1,000, 10,000 and 100,000
+ *    waiters, to show how they grow with the queue's length.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,6 +25,7 @@ import { startServerProcess } from '../load/lib/server-process.js';
 import { MemoryQueueStore } from '../src/modules/queue/memory-queue-store.js';
 import type { QueueSettings, QueueStore } from '../src/modules/queue/queue-store.js';
 import { RedisQueueStore } from '../src/modules/queue/redis-queue-store.js';
+import { haveOwnServers, startOwnRedis } from '../test/helpers/own-servers.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,12 +36,29 @@ const { values: args } = parseArgs({
 });
 const users = Number(args.users);
 const connections = Number(args.connections);
-const redisUrl = args.redis;
+const ownRedis = !args.redis && (await haveOwnServers()) ? await startOwnRedis() : undefined;
+const redisUrl = args.redis ?? ownRedis?.url;
+
+/** Scripts and plain commands the clients sent, from INFO commandstats (not counting commands inside scripts). */
+async function storeCommands(): Promise<number> {
+  if (!redisUrl) return 0;
+  const redis = new Redis(redisUrl);
+  try {
+    const info = await redis.info('commandstats');
+    let total = 0;
+    for (const [, name, calls] of info.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/gm)) {
+      if (/^(evalsha|eval|evalsha_ro|eval_ro|fcall)$/.test(name!)) total += Number(calls);
+    }
+    return total;
+  } finally {
+    redis.disconnect();
+  }
+}
 const twoCores = os.availableParallelism() >= 2;
 if (twoCores) execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
 const serverCpus = twoCores ? '0' : undefined;
 
-const rows: { label: string; result: LoadResult }[] = [];
+const rows: { label: string; result: LoadResult; commands?: number }[] = [];
 
 async function bare(): Promise<LoadResult> {
   const server = await startServerProcess({}, { entry: 'load/lib/bare-server.ts', cpus: serverCpus });
@@ -82,6 +104,7 @@ async function queueRoutes(adapter: 'memory' | 'redis', dataDir: string, prefix:
     });
     let nextUser = 0;
     const tokens: string[] = [];
+    const beforeIssue = await storeCommands();
     const issue = await fire(`issue (${adapter})`, {
       url: server.url,
       connections,
@@ -95,6 +118,7 @@ async function queueRoutes(adapter: 'memory' | 'redis', dataDir: string, prefix:
         ),
       ],
     });
+    const afterIssue = await storeCommands();
     let nextToken = 0;
     const check = await fire(`check (${adapter})`, {
       url: server.url,
@@ -111,32 +135,41 @@ async function queueRoutes(adapter: 'memory' | 'redis', dataDir: string, prefix:
         },
       ],
     });
-    return { issue, check };
+    const afterCheck = await storeCommands();
+    return {
+      issue,
+      check,
+      issueCommands: adapter === 'redis' ? (afterIssue - beforeIssue) / issue.requests : undefined,
+      checkCommands: adapter === 'redis' ? (afterCheck - afterIssue) / check.requests : undefined,
+    };
   } finally {
     await server.stop();
   }
 }
 
-/** Average µs per call at a given queue length, calls issued 100 at a time. */
+/** Average µs per returning-user issue (100 in flight), and ms per tick (admit + per-tick state), by queue length. */
 async function storeCost(open: () => QueueStore, waiting: number) {
   const store = open();
+  const room = `cost${randomBytes(3).toString('hex')}`;
   const now = Date.now();
   for (let start = 1; start <= waiting; start += 1000) {
     const batch = Array.from({ length: Math.min(1000, waiting - start + 1) }, (_, i) => start + i);
-    await Promise.all(batch.map((u) => store.issue(u, `t${u}`, now)));
+    await Promise.all(batch.map((u) => store.issue(room, u, now)));
   }
   const probes = 10_000;
-  const time = async (op: (u: number) => Promise<unknown>) => {
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < probes; i += 100) {
-      await Promise.all(Array.from({ length: 100 }, (_, j) => op((((i + j) * 7919) % waiting) + 1)));
-    }
-    return Number(process.hrtime.bigint() - started) / 1000 / probes;
-  };
-  const check = await time((u) => store.check(u, `t${u}`, now));
-  const issue = await time((u) => store.issue(u, `t${u}`, now));
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < probes; i += 100) {
+    await Promise.all(
+      Array.from({ length: 100 }, (_, j) => store.issue(room, (((i + j) * 7919) % waiting) + 1, now)),
+    );
+  }
+  const issue = Number(process.hrtime.bigint() - started) / 1000 / probes;
+  const tickStarted = process.hrtime.bigint();
+  await store.admit(room, now + settings.tickMs, { floorSeq: 0, floorBoundary: 0 });
+  await store.view(room, 0);
+  const tick = Number(process.hrtime.bigint() - tickStarted) / 1e6;
   await store.close();
-  return { check, issue };
+  return { issue, tick };
 }
 
 const settings: QueueSettings = {
@@ -157,20 +190,23 @@ try {
   rows.push({ label: 'bare Fastify JSON route', result: await bare() });
   const adapters: ('memory' | 'redis')[] = redisUrl ? ['memory', 'redis'] : ['memory'];
   for (const adapter of adapters) {
-    const { issue, check } = await queueRoutes(adapter, dataDir, prefix);
-    rows.push({ label: `POST /waiting/issue (${adapter})`, result: issue });
-    rows.push({ label: `GET /waiting/check (${adapter})`, result: check });
+    const { issue, check, issueCommands, checkCommands } = await queueRoutes(adapter, dataDir, prefix);
+    rows.push({ label: `POST /waiting/issue (${adapter})`, result: issue, commands: issueCommands });
+    rows.push({ label: `GET /waiting/check (${adapter})`, result: check, commands: checkCommands });
   }
   const bareRate = rows[0]!.result.reqPerSec;
-  console.log('\n| route | requests | req/s | p50 ms | p99 ms | errors+non-2xx | ratio to bare |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
-  for (const { label, result } of rows) {
+  console.log(
+    '\n| route | requests | req/s | p50 ms | p99 ms | errors+non-2xx | ratio to bare | store commands per request |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const { label, result, commands } of rows) {
     console.log(
       `| ${label} | ${fmt(result.requests)} | ${fmt(result.reqPerSec)} | ${result.latency.p50} | ${result.latency.p99} | ` +
-        `${result.errors + result.non2xx} | ${fmt((result.reqPerSec / bareRate) * 100)}% |`,
+        `${result.errors + result.non2xx} | ${fmt((result.reqPerSec / bareRate) * 100)}% | ` +
+        `${commands === undefined ? '–' : fmt(commands, 4)} |`,
     );
   }
-  console.log('\nstore cost per call (µs, 100 in flight), by queue length:');
+  console.log('\nstore cost by queue length:');
   console.log('| store | op | 1,000 waiting | 10,000 waiting | 100,000 waiting |');
   console.log('|---|---|---:|---:|---:|');
   const stores: [string, () => QueueStore][] = [['memory', () => new MemoryQueueStore(settings)]];
@@ -180,7 +216,7 @@ try {
       () =>
         new RedisQueueStore(
           new Redis(redisUrl, { keyPrefix: prefix, enableAutoPipelining: true }),
-          `cost${randomBytes(3).toString('hex')}`,
+          'main',
           settings,
         ),
     ]);
@@ -191,10 +227,13 @@ try {
       await storeCost(open, 10_000),
       await storeCost(open, 100_000),
     ];
-    console.log(`| ${name} | check | ${costs.map((c) => fmt(c.check, 2)).join(' | ')} |`);
-    console.log(`| ${name} | issue (returning user) | ${costs.map((c) => fmt(c.issue, 2)).join(' | ')} |`);
+    console.log(
+      `| ${name} | issue (returning user), µs | ${costs.map((c) => fmt(c.issue, 2)).join(' | ')} |`,
+    );
+    console.log(`| ${name} | tick (admit + state), ms | ${costs.map((c) => fmt(c.tick, 2)).join(' | ')} |`);
   }
 } finally {
   await fs.rm(dataDir, { recursive: true, force: true });
-  if (redisUrl) await deleteKeysWithPrefix(redisUrl, prefix);
+  if (redisUrl && !ownRedis) await deleteKeysWithPrefix(redisUrl, prefix);
+  await ownRedis?.kill();
 }

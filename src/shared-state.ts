@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Config } from './config.js';
 import {
   MemorySeatVersions,
@@ -8,12 +8,15 @@ import {
 import { MemoryQueueStore } from './modules/queue/memory-queue-store.js';
 import type { QueueSettings, QueueStore } from './modules/queue/queue-store.js';
 import { RedisQueueStore } from './modules/queue/redis-queue-store.js';
+import { openRedis, type RedisLog } from './redis-client.js';
 
 /** State that every API process must see the same: in memory for one process, in Redis for many. */
 export interface SharedState {
   /** Owns the Redis client: closing it closes the client. */
   queueStore: QueueStore;
   seatVersions: SeatVersions;
+  /** The Redis client (owned by the queue store), for other shared counters such as rate limits. */
+  redis?: Redis | Cluster;
 }
 
 export function queueSettings(config: Config): QueueSettings {
@@ -27,20 +30,21 @@ export function queueSettings(config: Config): QueueSettings {
   };
 }
 
-/** Redis when `REDIS_URL` is set, else process memory. */
-export async function openSharedState(config: Config): Promise<SharedState> {
+/** Redis (`REDIS_CLUSTER_NODES` or `REDIS_URL`) when set, else process memory. */
+export async function openSharedState(config: Config, log: RedisLog): Promise<SharedState> {
   const settings = queueSettings(config);
-  if (!config.redisUrl)
-    return { queueStore: new MemoryQueueStore(settings), seatVersions: new MemorySeatVersions() };
-  const redis = new Redis(config.redisUrl, {
-    keyPrefix: config.redisKeyPrefix,
-    enableAutoPipelining: true,
-    lazyConnect: true,
-    maxRetriesPerRequest: 2,
-  });
-  await redis.connect();
+  if (!config.redisUrl && !config.redisClusterNodes)
+    return {
+      queueStore: new MemoryQueueStore(settings, config.queueName),
+      seatVersions: new MemorySeatVersions(),
+    };
+  const redis = await openRedis(
+    { url: config.redisUrl, clusterNodes: config.redisClusterNodes, keyPrefix: config.redisKeyPrefix },
+    log,
+  );
   return {
     queueStore: new RedisQueueStore(redis, config.queueName, settings),
     seatVersions: new RedisSeatVersions(redis, config.queueName),
+    redis,
   };
 }

@@ -9,6 +9,7 @@ import { connect } from '../src/db/client.js';
 import { type EmbeddedServer, type PgTarget, startEmbeddedPostgres } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
 import { seed } from '../src/db/seed.js';
+import { embeddedOptions } from './helpers/embedded.js';
 
 export const TEST_USERS = 400;
 
@@ -20,6 +21,8 @@ declare module 'vitest' {
     templateDatabase: string;
     redisUrl: string | undefined;
     redisPrefix: string;
+    /** REDIS_CLUSTER_NODES: a Redis Cluster for the queue contract suite ("host:port,…"). */
+    redisClusterNodes: string | undefined;
   }
 }
 
@@ -40,7 +43,7 @@ export default async function setup(project: TestProject) {
     pgServer = databaseUrl;
   } else {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sd-test-'));
-    embedded = await startEmbeddedPostgres(dataDir, () => {});
+    embedded = await startEmbeddedPostgres(dataDir, () => {}, embeddedOptions());
     pgServer = embedded.target;
   }
   const admin = openAdmin(pgServer);
@@ -58,6 +61,8 @@ export default async function setup(project: TestProject) {
   project.provide('templateDatabase', templateDatabase);
   project.provide('redisUrl', redisUrl);
   project.provide('redisPrefix', redisPrefix);
+  // The cluster is a throwaway one (scripts/redis-cluster.sh): its keys go with it.
+  project.provide('redisClusterNodes', process.env.REDIS_CLUSTER_NODES);
 
   return async () => {
     const databases = await admin<{ datname: string }[]>`
@@ -66,7 +71,7 @@ export default async function setup(project: TestProject) {
       await admin.unsafe(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
     await admin.end();
     if (redisUrl) await deleteKeysWithPrefix(redisUrl, redisPrefix);
-    await embedded?.stop();
+    await embedded?.stop({ removeData: true });
     if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
   };
 }

@@ -7,6 +7,8 @@ export async function getJson<T>(url: string, headers: Record<string, string> = 
 
 export interface ServerStats {
   sqlQueries: number;
+  /** Transactions opened (servers before issue 16 do not report it). */
+  sqlTransactions?: number;
   deadlocks: number;
   scheduleCache: { hits: number; misses: number; size: number };
   seatMapCache: { hits: number; misses: number; size: number };
@@ -25,6 +27,7 @@ export async function serverStats(bases: string[]): Promise<ServerStats> {
   const all = await Promise.all(bases.map((base) => getJson<ServerStats>(`${base}/stats`)));
   return all.reduce((sum, s) => ({
     sqlQueries: sum.sqlQueries + s.sqlQueries,
+    sqlTransactions: (sum.sqlTransactions ?? 0) + (s.sqlTransactions ?? 0),
     deadlocks: Math.max(sum.deadlocks, s.deadlocks), // one database: every process reports the same count
     scheduleCache: addCounters(sum.scheduleCache, s.scheduleCache),
     seatMapCache: addCounters(sum.seatMapCache, s.seatMapCache),

@@ -16,6 +16,16 @@ export interface SecondStats {
   max: number;
 }
 
+/** A 10-second stretch of a run: does the server slow down as it goes? */
+export interface WindowStats {
+  fromSecond: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+export const WINDOW_SECONDS = 10;
+
 export interface LoadResult {
   title: string;
   connections: number;
@@ -29,6 +39,8 @@ export interface LoadResult {
   timeouts: number;
   non2xx: number;
   timeline: SecondStats[];
+  /** Whole 10-second windows only (a partial last window would read as a slowdown). */
+  windows: WindowStats[];
 }
 
 /** autocannon's options; `url` may be a list (its runtime spreads connections over them; its types lag). */
@@ -64,6 +76,19 @@ export async function fire(title: string, options: CannonOptions): Promise<LoadR
       max: round(sorted.at(-1) ?? 0),
     };
   });
+  const windows: WindowStats[] = [];
+  for (let from = 0; from + WINDOW_SECONDS <= buckets.length; from += WINDOW_SECONDS) {
+    const sorted = buckets
+      .slice(from, from + WINDOW_SECONDS)
+      .flatMap((bucket) => bucket ?? [])
+      .sort((a, b) => a - b);
+    windows.push({
+      fromSecond: from,
+      perSecond: sorted.length / WINDOW_SECONDS,
+      p50: round(percentile(sorted, 50)),
+      p99: round(percentile(sorted, 99)),
+    });
+  }
   const all = buckets.flat().sort((a, b) => a - b);
   const statusCodes: Record<string, number> = {};
   for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) {
@@ -87,6 +112,7 @@ export async function fire(title: string, options: CannonOptions): Promise<LoadR
     timeouts: result.timeouts,
     non2xx: result.non2xx,
     timeline,
+    windows,
   };
 }
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { MoneyOutcome } from '../money.js';
 import type {
   CheckOutcome,
   FreeHoldOutcome,
@@ -8,8 +9,10 @@ import type {
   SeatOutcome,
   StormOutcome,
 } from '../scenarios.js';
+import type { SustainedOutcome } from '../sustained.js';
 import { fmt, type LoadResult } from './cannon.js';
 import type { ResourceSummary } from './sampler.js';
+import { costLine } from './sql-cost.js';
 import { lineChart } from './svg.js';
 
 export interface Target {
@@ -29,6 +32,10 @@ export interface RunReport {
   seats: SeatOutcome & { resources: ResourceSummary };
   storm: StormOutcome & { resources: ResourceSummary };
   freeHolds: FreeHoldOutcome & { resources: ResourceSummary };
+  /** 6. Absent with --target (it needs a fresh database of its own). */
+  sustained: (SustainedOutcome & { resources: ResourceSummary }) | undefined;
+  /** 7–8. Absent with --target (balances are prepared in SQL). */
+  money?: (MoneyOutcome & { resources: ResourceSummary }) | undefined;
   targets: Target[];
 }
 
@@ -118,6 +125,18 @@ export async function writeReport(dir: string, report: RunReport): Promise<strin
     row('4. writers (charge/hold/pay)', seats.writers, bare, seats.resources),
     row('5. reservation storm', storm.result, bare, storm.resources),
     row('5b. holds of free seats', freeHolds.result, bare, freeHolds.resources),
+    ...(report.sustained
+      ? [
+          row('6. sustained holds', report.sustained.holds, bare, report.sustained.resources),
+          row('6. sustained payments', report.sustained.payments, bare, report.sustained.resources),
+        ]
+      : []),
+    ...(report.money
+      ? [
+          row('7. charges', report.money.charges, bare, report.money.resources),
+          row('8. payments', report.money.payments, bare, report.money.resources),
+        ]
+      : []),
     '',
     'CPU is the average over the run in % of one core (the server process, then with its children: the',
     'embedded PostgreSQL). RSS is the peak. "answers" counts HTTP statuses.',
@@ -167,6 +186,8 @@ export async function writeReport(dir: string, report: RunReport): Promise<strin
     '',
     ...timelineCharts('storm', stormCharts),
     '',
+    ...sustainedSection(report.sustained, chart),
+    ...sqlSection(report),
     '## How to read this',
     '',
     'Each scenario runs autocannon against the server for a fixed time; "vs bare" divides its req/s by the bare',
@@ -183,4 +204,89 @@ export async function writeReport(dir: string, report: RunReport): Promise<strin
   for (const [name, svg] of Object.entries(charts))
     await fs.writeFile(path.join(dir, `${stamp}-${name}.svg`), svg);
   return path.join(dir, `${stamp}.md`);
+}
+
+/** 6. Per-10-s windows of the sustained run, with a chart, and the write tables' scans. */
+function sustainedSection(
+  sustained: RunReport['sustained'],
+  chart: (name: string, svg: string) => string,
+): string[] {
+  if (!sustained) return [];
+  const { holds, payments } = sustained;
+  const windowRows = (name: string, r: LoadResult) =>
+    r.windows.map(
+      (w) =>
+        `| ${name} | ${w.fromSecond}–${w.fromSecond + 10} s | ${fmt(w.perSecond)} | ${w.p50} | ${w.p99} |`,
+    );
+  const series = (name: string, r: LoadResult) => [
+    {
+      name: `${name} per second`,
+      points: r.windows.map((w) => [w.fromSecond + 10, w.perSecond] as [number, number]),
+    },
+    { name: `${name} p99 ms`, points: r.windows.map((w) => [w.fromSecond + 10, w.p99] as [number, number]) },
+  ];
+  return [
+    '## 6. Sustained writes from a fresh database',
+    '',
+    `A server on a database of its own, freshly created: ${fmt(sustained.held)} holds of different free seats ` +
+      `in ${holds.durationSeconds} s, then ${fmt(sustained.paid)} payments for them. The last whole 10-s window ` +
+      `of holds ran at **${fmt(sustained.holdsLastToFirst, 2)}×** the first (payments: ` +
+      `${fmt(sustained.paymentsLastToFirst, 2)}×): writes that slowed down as the tables grew would show here.`,
+    '',
+    '| run | window | per second | p50 ms | p99 ms |',
+    '|---|---|---:|---:|---:|',
+    ...windowRows('holds', holds),
+    ...windowRows('payments', payments),
+    '',
+    chart(
+      'sustained-windows',
+      lineChart('sustained writes, per 10-s window', 'seconds', 'per second / p99 ms', [
+        ...series('holds', holds),
+        ...series('payments', payments),
+      ]),
+    ),
+    '',
+    "Scans of the write tables during the run (PostgreSQL's counters, after minus before): a sequential",
+    'scan of a growing table would make every write cost more than the one before.',
+    '',
+    '| table | sequential scans | index scans | rows after |',
+    '|---|---:|---:|---:|',
+    ...sustained.scans.map(
+      (t) => `| ${t.table} | ${fmt(t.seqScans)} | ${fmt(t.idxScans)} | ${fmt(t.rows)} |`,
+    ),
+    '',
+  ];
+}
+
+/** Statements and round trips per request of every write scenario, counted by the servers. */
+function sqlSection(report: RunReport): string[] {
+  const { storm, freeHolds, sustained, money } = report;
+  const line = (name: string, cost: Parameters<typeof costLine>[0]) => `| ${name} | ${costLine(cost)} |`;
+  return [
+    '## SQL per request of the write scenarios',
+    '',
+    'Counted by the servers at the client (`/stats`: statements, and a BEGIN and COMMIT per transaction). A',
+    'hold, payment, charge, release or refund is one statement outside any transaction: one round trip.',
+    'Refusals answered from the seat-map cache look for a stored replay (one statement); a map reloaded',
+    'after a seat change adds one. Background work (revocations per tick, the sweeper) is included.',
+    '',
+    '| scenario | per request |',
+    '|---|---|',
+    line('5. reservation storm', storm.sql),
+    line('5b. holds of free seats', freeHolds.sql),
+    ...(sustained
+      ? [
+          line('6. sustained holds', sustained.sql.holds),
+          line('6. sustained payments', sustained.sql.payments),
+        ]
+      : []),
+    ...(money
+      ? [
+          line('7–8. holds (set-up of the payments)', money.holds.sql),
+          line('7. charges', money.charges.sql),
+          line('8. payments', money.payments.sql),
+        ]
+      : []),
+    '',
+  ];
 }

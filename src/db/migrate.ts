@@ -15,6 +15,8 @@ const MIGRATION_LOCK = 7_410_001;
 export async function migrate(sql: Sql): Promise<string[]> {
   const files = (await fs.readdir(MIGRATIONS_DIR)).filter((name) => /^\d{3}_[\w-]+\.sql$/.test(name)).sort();
   return sql.begin(async (tx) => {
+    // Processes starting together wait here for the first one's migration, however long it takes.
+    await tx`SET LOCAL lock_timeout = 0`;
     await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
     await tx`CREATE TABLE IF NOT EXISTS schema_migrations (
       version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`;

@@ -1,18 +1,26 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Database } from '../db/client.js';
-import type { CacheStats } from '../modules/concerts/schedule-cache.js';
 import type { QueueStore } from '../modules/queue/queue-store.js';
+import { type Metrics, metricValue } from '../ops/metrics.js';
 import { sendProblem } from './problem.js';
 import { problems } from './schemas.js';
 
 export interface OpsDeps {
   database: Database;
   queueStore: QueueStore;
-  cacheStats(): { schedules: CacheStats; seatMaps: CacheStats };
+  metrics: Metrics;
 }
 
 const CacheCounters = Type.Object({ hits: Type.Integer(), misses: Type.Integer(), size: Type.Integer() });
+
+function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
 
 async function countDeadlocks(sql: Database['sql']): Promise<number> {
   const [row] = await sql<{ deadlocks: number }[]>`
@@ -22,7 +30,7 @@ async function countDeadlocks(sql: Database['sql']): Promise<number> {
 
 export const opsRoutes: FastifyPluginAsyncTypebox<OpsDeps> = async (
   app,
-  { database, queueStore, cacheStats },
+  { database, queueStore, metrics },
 ) => {
   app.get(
     '/health',
@@ -53,7 +61,8 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsDeps> = async (
     },
     async (request, reply) => {
       try {
-        await Promise.all([database.sql`SELECT 1`, queueStore.ping()]);
+        // Bounded: a store that is gone makes /ready say so within a second, not hang it.
+        await within(800, Promise.all([database.sql`SELECT 1`, queueStore.ping()]));
         return { status: 'ready' as const };
       } catch (error) {
         request.log.warn({ err: error }, 'not ready');
@@ -75,11 +84,17 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsDeps> = async (
         summary: 'Counters of this process (the load test reads them)',
         description:
           'SQL statements sent, deadlocks PostgreSQL has counted in this database, hits and misses of the ' +
-          'schedule and seat-map caches, and the queue’s size. Per process: add them up across processes.',
+          'schedule and seat-map caches, and the queue’s size. Per process: add them up across processes. ' +
+          'A JSON view of the same registry that `GET /metrics` exports in the Prometheus format ' +
+          '(`stagedoor_sql_statements_total`, `stagedoor_cache_*`, `stagedoor_queue_*_users`).',
         response: {
           200: Type.Object(
             {
               sqlQueries: Type.Integer({ description: 'SQL statements sent since start.' }),
+              sqlTransactions: Type.Integer({
+                description:
+                  'Transactions opened since start; round trips ≤ sqlQueries + 2 × sqlTransactions (BEGIN, COMMIT).',
+              }),
               deadlocks: Type.Integer({ description: 'Deadlocks PostgreSQL has detected in this database.' }),
               scheduleCache: CacheCounters,
               seatMapCache: CacheCounters,
@@ -89,6 +104,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsDeps> = async (
               examples: [
                 {
                   sqlQueries: 1520,
+                  sqlTransactions: 12,
                   deadlocks: 0,
                   scheduleCache: { hits: 9800, misses: 12, size: 3 },
                   seatMapCache: { hits: 5400, misses: 40, size: 10 },
@@ -101,14 +117,22 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsDeps> = async (
       },
     },
     async () => {
-      const sqlQueries = database.queryCount(); // read before this handler's own statement
-      const caches = cacheStats();
+      const sqlQueries = await metricValue(metrics.sqlStatements); // read before this handler's own statement
+      const cache = async (name: string) => ({
+        hits: await metricValue(metrics.cache.hits, { cache: name }),
+        misses: await metricValue(metrics.cache.misses, { cache: name }),
+        size: await metricValue(metrics.cacheEntries, { cache: name }),
+      });
       return {
         sqlQueries,
+        sqlTransactions: database.transactionCount(),
         deadlocks: await countDeadlocks(database.sql),
-        scheduleCache: caches.schedules,
-        seatMapCache: caches.seatMaps,
-        queue: await queueStore.counts(),
+        scheduleCache: await cache('schedules'),
+        seatMapCache: await cache('seat_maps'),
+        queue: {
+          waiting: await metricValue(metrics.queue.waiting),
+          active: await metricValue(metrics.queue.active),
+        },
       };
     },
   );

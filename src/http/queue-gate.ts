@@ -15,6 +15,17 @@ export interface GateOptions {
   userIdOf?: (request: FastifyRequest) => number | undefined;
 }
 
+/** What a gated request is about, for binding sale rooms' tokens to their concert. */
+export function saleTarget(request: FastifyRequest): { concertId?: number; reservationId?: string } {
+  const body = (request.body ?? {}) as { concertId?: unknown; reservationId?: unknown };
+  const params = (request.params ?? {}) as { reservationId?: unknown };
+  const reservationId = body.reservationId ?? params.reservationId;
+  return {
+    ...(typeof body.concertId === 'number' ? { concertId: body.concertId } : {}),
+    ...(typeof reservationId === 'string' ? { reservationId } : {}),
+  };
+}
+
 export function queueTokenOf(request: FastifyRequest): string | undefined {
   const header = request.headers['x-queue-token'];
   return Array.isArray(header) ? header[0] : header;
@@ -35,6 +46,7 @@ export function queueGate(queue: QueueService, { userIdOf }: GateOptions = {}): 
         `The queue token belongs to another user than ${claimed}.`,
       );
     }
+    await queue.requireSale(claims, saleTarget(request));
     request.queueUser = claims;
   };
 }

@@ -9,6 +9,9 @@ export const Problem = Type.Object(
     status: Type.Integer(),
     detail: Type.String(),
     code: Type.String({ description: 'Stable, machine-readable error code (see the README).' }),
+    requestId: Type.Optional(
+      Type.String({ description: 'The X-Request-Id of the request (also in the response header and logs).' }),
+    ),
   },
   { $id: 'Problem', description: 'RFC 9457 problem details (application/problem+json).' },
 );

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
@@ -6,7 +6,7 @@ import type { Database } from '../../src/db/client.js';
 import type { QueueStore } from '../../src/modules/queue/queue-store.js';
 import { queueSettings } from '../../src/shared-state.js';
 import { ManualClock } from './clock.js';
-import { createTestDatabase, createTestSharedState, type StoreKind } from './stores.js';
+import { createTestDatabase, createTestSharedState, type StoreKind, testRoom } from './stores.js';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef';
 
@@ -30,36 +30,56 @@ export interface TestAppOptions {
   database?: Database;
   /** Share Redis state between apps by giving them one queue name. */
   queueName?: string;
+  /** Where the manual clock starts (a later "process" after a restart starts later). */
+  startAt?: number;
+  /** The app's logger; silent by default. */
+  logger?: FastifyBaseLogger;
+  /** Run the admission tick and hold sweep on timers (at the manual clock's time); off by default. */
+  backgroundJobs?: boolean;
 }
 
 /** A real app on a database of its own, with a manual clock and no background timers. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  // A room of its own: apps on one Redis share a queue only when a test says so.
+  const queueName = options.queueName ?? testRoom();
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     QUEUE_ADMIT_PER_TICK: '1000',
     QUEUE_MAX_ACTIVE: '100000',
+    QUEUE_NAME: queueName,
+    // No background store pings (they would add SQL statements to tests that count them) and no
+    // shedding on event-loop lag (a busy shared machine lags): the shedding tests turn them on.
+    SHED_HEALTH_CHECK_INTERVAL_MS: '0',
+    SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
+    // The suites fire hundreds of requests from one address; the rate-limit tests turn limits on.
+    RATE_LIMIT_ISSUE_PER_MINUTE: '0',
+    RATE_LIMIT_WRITE_PER_MINUTE: '0',
+    // Hundreds of concurrent requests on a shared 2-core machine can take seconds; the deadline
+    // has its own test (test/http/deadlines.test.ts).
+    REQUEST_DEADLINE_MS: '30000',
     ...options.env,
   });
-  const clock = new ManualClock();
+  const clock = new ManualClock(options.startAt);
   const database = options.database ?? (await createTestDatabase());
-  const { queueStore: store, seatVersions } = createTestSharedState(
-    options.store ?? 'memory',
-    queueSettings(config),
-    options.queueName,
-  );
+  const {
+    queueStore: store,
+    seatVersions,
+    redis,
+  } = createTestSharedState(options.store ?? 'memory', queueSettings(config), queueName);
   const app = await buildApp({
     config,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     clock,
     database,
     queueStore: store,
     seatVersions,
+    redis,
     tokenSecret: TEST_SECRET,
-    runBackgroundJobs: false,
+    runBackgroundJobs: options.backgroundJobs ?? false,
   });
   await app.ready();
   const tick = async () => {
-    await store.admit(clock.now());
+    await app.queueTick();
     clock.advance(config.queueTickMs);
   };
   return {

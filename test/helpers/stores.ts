@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { connect, type Database } from '../../src/db/client.js';
 import type { PgTarget } from '../../src/db/embedded.js';
@@ -17,7 +17,7 @@ export type TestDatabase = Database & {
 };
 
 /** A database of this test file's own, cloned from the run's migrated and seeded template. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase({ max = 10 }: { max?: number } = {}): Promise<TestDatabase> {
   const server = inject('pgServer');
   const name = `sdt_${inject('runId')}_${process.pid}_${++cloned}_${randomBytes(2).toString('hex')}`;
   const admin = openAdmin(server);
@@ -27,7 +27,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await admin.end();
   }
   const target = withDatabase(server, name);
-  return Object.assign(connect(target, { max: 10 }), { url: asUrl(target) });
+  return Object.assign(connect(target, { max }), { url: asUrl(target) });
 }
 
 function asUrl(target: string | PgTarget): string {
@@ -38,11 +38,27 @@ function asUrl(target: string | PgTarget): string {
   return `postgres://${auth}@localhost:${target.port}/${target.database}?host=${encodeURIComponent(target.host)}`;
 }
 
-export type StoreKind = 'memory' | 'redis';
+export type StoreKind = 'memory' | 'redis' | 'redis-cluster';
 
-/** The kinds of queue store this run can test: Redis only when REDIS_URL is set. */
+/**
+ * The kinds of queue store this run can test: Redis only when REDIS_URL is set, Redis
+ * Cluster only when REDIS_CLUSTER_NODES is (scripts/redis-cluster.sh starts one).
+ */
 export function storeKinds(): StoreKind[] {
-  return inject('redisUrl') ? ['memory', 'redis'] : ['memory'];
+  const kinds: StoreKind[] = ['memory'];
+  if (inject('redisUrl')) kinds.push('redis');
+  if (inject('redisClusterNodes')) kinds.push('redis-cluster');
+  return kinds;
+}
+
+/** A client of the run's Redis Cluster, under the run's prefix. */
+export function redisClusterClient(): Cluster {
+  const nodes = inject('redisClusterNodes');
+  if (!nodes) throw new Error('REDIS_CLUSTER_NODES is not set');
+  return new Cluster(
+    nodes.split(',').map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) })),
+    { keyPrefix: inject('redisPrefix'), enableAutoPipelining: true },
+  );
 }
 
 export function redisClient(): Redis {
@@ -51,10 +67,13 @@ export function redisClient(): Redis {
   return new Redis(url, { keyPrefix: inject('redisPrefix'), enableAutoPipelining: true });
 }
 
-/** A fresh, empty queue (its own queue name under the run's Redis prefix). */
+/** A fresh, empty queue store (rooms of its own under the run's Redis prefix: use `testRoom()`). */
 export function createTestQueueStore(kind: StoreKind, settings: QueueSettings): QueueStore {
   return createTestSharedState(kind, settings).queueStore;
 }
+
+/** A room name no other test uses. */
+export const testRoom = () => `r${randomBytes(4).toString('hex')}`;
 
 /** Queue store and seat versions as the app gets them, fresh (Redis: a queue name of its own). */
 export function createTestSharedState(
@@ -62,12 +81,13 @@ export function createTestSharedState(
   settings: QueueSettings,
   queueName?: string,
 ): SharedState {
-  if (kind === 'memory')
-    return { queueStore: new MemoryQueueStore(settings), seatVersions: new MemorySeatVersions() };
-  const redis = redisClient();
   const name = queueName ?? `q${randomBytes(4).toString('hex')}`;
+  if (kind === 'memory')
+    return { queueStore: new MemoryQueueStore(settings, name), seatVersions: new MemorySeatVersions() };
+  const redis = kind === 'redis' ? redisClient() : redisClusterClient();
   return {
     queueStore: new RedisQueueStore(redis, name, settings),
     seatVersions: new RedisSeatVersions(redis, name),
+    redis,
   };
 }

@@ -39,6 +39,14 @@ describe('errors are problem+json', () => {
       'PAYLOAD_TOO_LARGE',
     ],
     ['bad path parameter', { method: 'GET', url: '/users/abc/amount' }, 400, 'VALIDATION_FAILED'],
+    // Found by the fuzzer: router errors used to leave as Fastify's plain JSON.
+    [
+      'path parameter over 100 chars',
+      { method: 'GET', url: `/users/${'1'.repeat(101)}/amount` },
+      414,
+      'URI_TOO_LONG',
+    ],
+    ['bad percent-encoding in the path', { method: 'GET', url: '/users/%ZZ/amount' }, 400, 'BAD_REQUEST'],
   ] as const)('%s', async (_, request, status, code) => {
     const response = await t.app.inject(request);
     expect(response.statusCode).toBe(status);

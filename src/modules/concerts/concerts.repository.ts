@@ -10,6 +10,8 @@ export interface ConcertRow {
 export interface ScheduleRow {
   scheduleId: number;
   startsAt: Date;
+  salesOpenAt: Date | null;
+  salesCloseAt: Date | null;
   availableSeats: number;
   totalSeats: number;
 }
@@ -29,6 +31,7 @@ export async function concertExists(db: Queryable, concertId: number): Promise<b
 export async function listSchedules(db: Queryable, concertId: number, now: Date): Promise<ScheduleRow[]> {
   return db<ScheduleRow[]>`
     SELECT sc.id AS "scheduleId", sc.starts_at AS "startsAt",
+           sc.sales_open_at AS "salesOpenAt", sc.sales_close_at AS "salesCloseAt",
            count(*) FILTER (WHERE st.status = 'AVAILABLE'
                                OR (st.status = 'HELD' AND st.hold_expires_at <= ${now}))::int AS "availableSeats",
            count(*)::int AS "totalSeats"
@@ -43,29 +46,52 @@ export interface StoredSeat {
   price: number;
   status: 'AVAILABLE' | 'HELD' | 'RESERVED';
   holdExpiresAt: Date | null;
+  section: string;
+  label: string;
 }
 
-export interface StoredSeatMap {
+/** A schedule's sales window; null bounds mean no limit on that side. */
+export interface SalesWindow {
+  salesOpenAt: Date | null;
+  salesCloseAt: Date | null;
+}
+
+export interface StoredSeatMap extends SalesWindow {
   concertId: number;
   seats: StoredSeat[];
 }
 
+export type SaleState = 'OPEN' | 'NOT_OPEN' | 'CLOSED';
+
+/** Where `now` falls in the window; the SQL of a hold or payment applies the same rule. */
+export function saleState({ salesOpenAt, salesCloseAt }: SalesWindow, now: number): SaleState {
+  if (salesOpenAt !== null && now < salesOpenAt.getTime()) return 'NOT_OPEN';
+  if (salesCloseAt !== null && now >= salesCloseAt.getTime()) return 'CLOSED';
+  return 'OPEN';
+}
+
 /** The seats of a schedule as stored (a hold's status is decided at read time); undefined for no such schedule. */
 export async function loadSeatMap(db: Queryable, scheduleId: number): Promise<StoredSeatMap | undefined> {
-  const rows = await db<(StoredSeat & { concertId: number })[]>`
-    SELECT sc.concert_id AS "concertId", st.seat_number AS "seatNumber", st.price, st.status,
-           st.hold_expires_at AS "holdExpiresAt"
+  const rows = await db<(StoredSeat & SalesWindow & { concertId: number })[]>`
+    SELECT sc.concert_id AS "concertId", sc.sales_open_at AS "salesOpenAt", sc.sales_close_at AS "salesCloseAt",
+           st.seat_number AS "seatNumber", st.price, st.status, st.hold_expires_at AS "holdExpiresAt",
+           st.section, coalesce(st.label, st.section || '-' || st.seat_number) AS label
     FROM seats st JOIN schedules sc ON sc.id = st.schedule_id
     WHERE st.schedule_id = ${scheduleId}
     ORDER BY st.seat_number`;
   if (rows.length === 0) return undefined;
+  const { concertId, salesOpenAt, salesCloseAt } = rows[0]!;
   return {
-    concertId: rows[0]!.concertId,
-    seats: rows.map(({ seatNumber, price, status, holdExpiresAt }) => ({
+    concertId,
+    salesOpenAt,
+    salesCloseAt,
+    seats: rows.map(({ seatNumber, price, status, holdExpiresAt, section, label }) => ({
       seatNumber,
       price,
       status,
       holdExpiresAt,
+      section,
+      label,
     })),
   };
 }

@@ -46,6 +46,12 @@ export const ScheduleList = Type.Object(
       Type.Object({
         scheduleId: Type.Integer(),
         startsAt: Type.String({ format: 'date-time' }),
+        salesOpenAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+          description: 'Holds before this are 403 SALE_NOT_OPEN; null: on sale from the start.',
+        }),
+        salesCloseAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+          description: 'Holds and payments from this on are 403 SALE_CLOSED; null: no closing time.',
+        }),
         availableSeats: Type.Integer({
           description: 'Seats neither held nor reserved (an expired hold is free).',
         }),
@@ -58,7 +64,14 @@ export const ScheduleList = Type.Object(
       {
         concertId: 1,
         schedules: [
-          { scheduleId: 1, startsAt: '2026-11-29T10:00:00.000Z', availableSeats: 48, totalSeats: 50 },
+          {
+            scheduleId: 1,
+            startsAt: '2026-11-29T10:00:00.000Z',
+            salesOpenAt: null,
+            salesCloseAt: null,
+            availableSeats: 48,
+            totalSeats: 50,
+          },
         ],
       },
     ],
@@ -71,9 +84,14 @@ export const SeatMap = Type.Object(
     scheduleId: Type.Integer(),
     seats: Type.Array(
       Type.Object({
-        seatNumber: Type.Integer({ minimum: 1, maximum: 50 }),
+        seatNumber: Type.Integer({
+          minimum: 1,
+          description: '1..N: 1..50 for the demo catalog, the venue’s seat count for an operator’s schedule.',
+        }),
         status: SeatStatus,
         price: Type.Integer(),
+        section: Type.String({ description: 'The venue section the seat is in (the demo catalog: "A").' }),
+        label: Type.String({ description: 'What a ticket shows: "<section>-<number within the section>".' }),
       }),
     ),
   },
@@ -83,9 +101,9 @@ export const SeatMap = Type.Object(
         concertId: 1,
         scheduleId: 1,
         seats: [
-          { seatNumber: 1, status: 'RESERVED', price: 80000 },
-          { seatNumber: 2, status: 'TEMP_RESERVED', price: 80000 },
-          { seatNumber: 3, status: 'AVAILABLE', price: 80000 },
+          { seatNumber: 1, status: 'RESERVED', price: 80000, section: 'A', label: 'A-1' },
+          { seatNumber: 2, status: 'TEMP_RESERVED', price: 80000, section: 'A', label: 'A-2' },
+          { seatNumber: 3, status: 'AVAILABLE', price: 80000, section: 'A', label: 'A-3' },
         ],
       },
     ],

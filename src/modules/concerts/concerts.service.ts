@@ -6,11 +6,16 @@ import {
   listConcerts,
   listSchedules,
   loadSeatMap,
+  type SaleState,
   type ScheduleRow,
+  type SeatStatus,
+  type StoredSeatMap,
+  saleState,
   seatStatus,
 } from './concerts.repository.js';
 import { TtlCache } from './schedule-cache.js';
 import { SeatMapCache } from './seat-map-cache.js';
+import { encodeSeatMap, negotiate, SeatMapRenders } from './seat-map-render.js';
 import type { SeatVersions } from './seat-versions.js';
 
 export type ConcertsService = ReturnType<typeof createConcertsService>;
@@ -22,23 +27,35 @@ export interface ConcertsDeps {
   seatVersions: SeatVersions;
 }
 
-/** A committed change of one seat: now held until `holdExpiresAt`, or sold. */
+/** A committed change of one seat: now held until `holdExpiresAt`, sold, or free again (release, refund). */
 export interface SeatChange {
   concertId: number;
   scheduleId: number;
   seatNumber: number;
   price: number;
-  status: 'HELD' | 'RESERVED';
+  status: 'HELD' | 'RESERVED' | 'AVAILABLE';
   holdExpiresAt: Date | null;
+}
+
+/** What the cache knows about a hold's chances: the seat (a hint when AVAILABLE) and the sale. */
+export interface HoldHint {
+  seat: SeatStatus;
+  sale: SaleState;
 }
 
 export const scheduleNotFound = (concertId: number, scheduleId: number) =>
   notFound('SCHEDULE_NOT_FOUND', `Concert ${concertId} has no schedule ${scheduleId}.`);
 
+function hintOf(map: StoredSeatMap, seatNumber: number, now: number): HoldHint {
+  const seat = map.seats[seatNumber - 1];
+  return { seat: seat ? seatStatus(seat, now) : 'AVAILABLE', sale: saleState(map, now) };
+}
+
 export function createConcertsService({ sql, clock, cacheTtlMs, seatVersions }: ConcertsDeps) {
   // concertId → its schedules with availability, or null when there is no such concert.
   const schedules = new TtlCache<number, ScheduleRow[] | null>(cacheTtlMs, clock);
   const seatMaps = new SeatMapCache(10_000);
+  const renders = new SeatMapRenders();
 
   async function currentSeatMap(concertId: number, scheduleId: number, now: number) {
     const version = await seatVersions.current(scheduleId);
@@ -61,38 +78,54 @@ export function createConcertsService({ sql, clock, cacheTtlMs, seatVersions }: 
       if (result.length === 0) {
         throw notFound('NO_AVAILABLE_SCHEDULES', `Concert ${concertId} has no schedule with a seat left.`);
       }
-      return { concertId, schedules: result.map((s) => ({ ...s, startsAt: s.startsAt.toISOString() })) };
-    },
-
-    /** Exact: served from cache only while the schedule's seat version is unchanged (see SeatVersions). */
-    async listSeats(concertId: number, scheduleId: number) {
-      const now = clock.now();
-      const map = await currentSeatMap(concertId, scheduleId, now);
-      const seats = map.seats.map((seat) => ({
-        seatNumber: seat.seatNumber,
-        status: seatStatus(seat, now),
-        price: seat.price,
-      }));
-      return { concertId, scheduleId, seats };
+      const iso = (date: Date | null) => date?.toISOString() ?? null;
+      return {
+        concertId,
+        schedules: result.map((s) => ({
+          ...s,
+          startsAt: s.startsAt.toISOString(),
+          salesOpenAt: iso(s.salesOpenAt),
+          salesCloseAt: iso(s.salesCloseAt),
+        })),
+      };
     },
 
     /**
-     * A seat's status from the loaded map, of whatever version (404 for no such schedule).
-     * TEMP_RESERVED and RESERVED stay true until the hold's expiry, so they may refuse a hold
-     * early; an AVAILABLE seat is only a hint: the conditional UPDATE decides.
+     * Exact: served from cache only while the schedule's seat version is unchanged (see
+     * SeatVersions), rendered once per map and hold expiry, compressed as the client asks.
      */
-    async seatStatus({
+    async seatMapAnswer(concertId: number, scheduleId: number, acceptEncoding: string | undefined) {
+      const now = clock.now();
+      const map = await currentSeatMap(concertId, scheduleId, now);
+      return encodeSeatMap(renders.get(map, scheduleId, now), negotiate(acceptEncoding));
+    },
+
+    /**
+     * A seat's status and the sale's state from the loaded map, of whatever version not
+     * older than the schedule's last freeing change (404 for no such schedule). A taken
+     * seat stays taken until its hold's expiry unless something freed it, so it may
+     * refuse a hold early; AVAILABLE and OPEN are only hints: the hold's SQL decides.
+     */
+    async holdHint({
       concertId,
       scheduleId,
       seatNumber,
-    }: Pick<SeatChange, 'concertId' | 'scheduleId' | 'seatNumber'>) {
+    }: Pick<SeatChange, 'concertId' | 'scheduleId' | 'seatNumber'>): Promise<HoldHint> {
       const now = clock.now();
-      // Any loaded map will do (taken seats stay taken); load one only when there is none.
-      const known = seatMaps.peek(scheduleId);
-      const map = known ?? (await currentSeatMap(concertId, scheduleId, now));
+      // Any loaded map will do for a free-looking seat; load one only when there is none.
+      let map: StoredSeatMap | undefined = seatMaps.peek(scheduleId);
+      if (!map) map = await currentSeatMap(concertId, scheduleId, now);
+      let hint = hintOf(map, seatNumber, now);
+      if (hint.seat !== 'AVAILABLE' || hint.sale !== 'OPEN') {
+        // A refusal must not rest on a map older than a release, refund or operator change.
+        const version = seatMaps.versionOf(scheduleId) ?? -1;
+        if ((await seatVersions.lastFreed(scheduleId)) > version) {
+          map = await currentSeatMap(concertId, scheduleId, now);
+          hint = hintOf(map, seatNumber, now);
+        }
+      }
       if (map.concertId !== concertId) throw scheduleNotFound(concertId, scheduleId);
-      const seat = map.seats[seatNumber - 1];
-      return seat ? seatStatus(seat, now) : 'AVAILABLE';
+      return hint;
     },
 
     /**
@@ -102,8 +135,14 @@ export function createConcertsService({ sql, clock, cacheTtlMs, seatVersions }: 
      */
     async seatsChanged({ concertId, scheduleId, ...seat }: SeatChange): Promise<void> {
       schedules.invalidate(concertId);
-      const version = await seatVersions.bump(scheduleId);
+      const version = await seatVersions.bump(scheduleId, seat.status === 'AVAILABLE');
       seatMaps.apply(scheduleId, version, seat);
+    },
+    /** An operator changed a schedule (window, seats, prices) or deleted it: every process reloads. */
+    async scheduleChanged(concertId: number, scheduleId: number): Promise<void> {
+      schedules.invalidate(concertId);
+      seatMaps.forget(scheduleId);
+      await seatVersions.bump(scheduleId, true);
     },
     /** A hold found a seat taken that the cached map showed free (another process's write). */
     seatMapOutdated: (scheduleId: number) => seatMaps.forget(scheduleId),

@@ -1,5 +1,11 @@
 import type { StoredSeat, StoredSeatMap } from './concerts.repository.js';
 
+/** What a hold, payment, release or refund changes in one seat. */
+export type SeatUpdate = Omit<StoredSeat, 'section' | 'label'>;
+
+/** How long readers may join a load that has not finished yet. */
+export const PENDING_SHARE_MS = 1_000;
+
 interface Entry {
   version: number;
   loadedAt: number;
@@ -29,7 +35,11 @@ export class SeatMapCache {
     load: () => Promise<StoredSeatMap | undefined>,
   ): Promise<StoredSeatMap | undefined> {
     const entry = this.entries.get(scheduleId);
-    if (entry && entry.version === version && now - entry.loadedAt < this.maxAgeMs) {
+    // A load still running is shared only while it is young: one that hangs (a query lost
+    // in a PostgreSQL restart never settles; `npm run chaos` saw it) must not take every
+    // later read of the schedule down with it until maxAgeMs.
+    const usable = entry?.loaded !== undefined || now - (entry?.loadedAt ?? 0) < PENDING_SHARE_MS;
+    if (entry && usable && entry.version === version && now - entry.loadedAt < this.maxAgeMs) {
       this.hits += 1;
       return entry.map;
     }
@@ -49,12 +59,19 @@ export class SeatMapCache {
   }
 
   /**
-   * The loaded map, whatever its version: good for facts that only ever grow. A seat
-   * held (until its expiry) or sold stays so, so an old map that shows it taken is
-   * still right; one that shows it free may be out of date.
+   * The loaded map, whatever its version: good for facts that only grow. A seat held
+   * (until its expiry) or sold stays so unless a release, refund or operator change
+   * frees it; those record the version that freed it (`SeatVersions.lastFreed`), and
+   * the caller trusts an old map's "taken" only if it is not older than that.
    */
   peek(scheduleId: number): StoredSeatMap | undefined {
     return this.entries.get(scheduleId)?.loaded;
+  }
+
+  /** The seat version the loaded map holds every change up to (undefined: nothing loaded). */
+  versionOf(scheduleId: number): number | undefined {
+    const entry = this.entries.get(scheduleId);
+    return entry?.loaded ? entry.version : undefined;
   }
 
   /**
@@ -63,14 +80,14 @@ export class SeatMapCache {
    * exactly one version behind, no other change came in between and the entry moves
    * to `version`, so exact reads keep using it; otherwise it keeps its old version.
    */
-  apply(scheduleId: number, version: number, seat: StoredSeat): void {
+  apply(scheduleId: number, version: number, seat: SeatUpdate): void {
     const entry = this.entries.get(scheduleId);
     if (!entry) return;
     if (!entry.loaded) {
       this.entries.delete(scheduleId); // still loading: what it will hold is unknown
       return;
     }
-    const seats = entry.loaded.seats.map((s) => (s.seatNumber === seat.seatNumber ? seat : s));
+    const seats = entry.loaded.seats.map((s) => (s.seatNumber === seat.seatNumber ? { ...s, ...seat } : s));
     entry.loaded = { ...entry.loaded, seats };
     entry.map = Promise.resolve(entry.loaded);
     if (entry.version === version - 1) entry.version = version;

@@ -1,39 +1,57 @@
-import type { Tx } from '../../db/client.js';
+import type { Queryable, Sql } from '../../db/client.js';
+import type { OnceRow } from '../../db/idempotency/index.js';
+import type { ReservationRow } from '../reservations/reservations.repository.js';
+
+export interface PayRequest {
+  userId: number;
+  key: string;
+  hash: string;
+  reservationId: string;
+  amount: number;
+  paymentId: string;
+  now: Date;
+  /** The queue place the payment ends: its revocation is stored with the payment. */
+  queue: { room: string; seq: number };
+}
+
+/** Why sd_pay changed nothing: a code, or the reservation as committed now and its sales window. */
+export interface PaymentRefusal {
+  code?: 'RESERVATION_EXPIRED' | 'INSUFFICIENT_BALANCE';
+  price?: number;
+  reservation?: Omit<ReservationRow, 'holdExpiresAt'> & { holdExpiresAt: string };
+  salesOpenAt?: string | null;
+  salesCloseAt?: string | null;
+}
+
+/** The sold seat, for the after-commit seat-map notice. */
+export interface PaidSeat {
+  concertId: number;
+  scheduleId: number;
+  seatNumber: number;
+  price: number;
+}
 
 /**
- * Turns the held seat into a sold one, only while this reservation's hold is live.
- * It is the first lock a payment takes, the same row a hold locks first, so
- * payments and holds of one seat queue up on it instead of deadlocking.
+ * The payment in one statement and one round trip (sd_pay, migration 008): the key's
+ * claim; the seat becomes RESERVED only while this user's reservation holds it, live, at
+ * its price, in an open sale (the first lock a payment takes, the same row a hold locks
+ * first, so payments and holds of one seat queue instead of deadlocking); the reservation
+ * CONFIRMED; the payment row; a conditional debit (balance >= price) and its ledger row;
+ * the stored answer. Any refusal after a write undoes the writes.
  */
-export async function confirmSeat(
-  tx: Tx,
-  {
-    reservationId,
-    scheduleId,
-    seatNumber,
-    now,
-  }: { reservationId: string; scheduleId: number; seatNumber: number; now: Date },
-): Promise<boolean> {
-  const rows = await tx`
-    UPDATE seats SET status = 'RESERVED', hold_expires_at = NULL
-    WHERE schedule_id = ${scheduleId} AND seat_number = ${seatNumber}
-      AND reservation_id = ${reservationId} AND status = 'HELD' AND hold_expires_at > ${now}`;
-  return rows.count === 1;
+export async function payOnce(sql: Sql, pay: PayRequest) {
+  const [row] = await sql<OnceRow[]>`
+    SELECT outcome, status, body, effect FROM sd_pay(${pay.userId}, ${pay.key}, ${pay.hash},
+      ${pay.reservationId}, ${pay.amount}, ${pay.paymentId}, ${pay.now}, ${pay.queue.room}, ${pay.queue.seq})`;
+  return row;
 }
 
-/** ON_HOLD → CONFIRMED, only while the hold is live (the sweeper may have expired it). */
-export async function confirmReservation(tx: Tx, reservationId: string, now: Date): Promise<boolean> {
-  const rows = await tx`
-    UPDATE reservations SET status = 'CONFIRMED', confirmed_at = ${now}
-    WHERE id = ${reservationId} AND status = 'ON_HOLD' AND hold_expires_at > ${now}`;
-  return rows.count === 1;
-}
-
-export async function insertPayment(
-  tx: Tx,
-  payment: { paymentId: string; reservationId: string; userId: number; amount: number; at: Date },
-): Promise<void> {
-  await tx`
-    INSERT INTO payments (id, reservation_id, user_id, amount, created_at)
-    VALUES (${payment.paymentId}, ${payment.reservationId}, ${payment.userId}, ${payment.amount}, ${payment.at})`;
+/** Queue places ended by payments made at or after `since` (index-driven: payments_by_time). */
+export async function paidQueuePlaces(
+  sql: Queryable,
+  since: Date,
+): Promise<{ room: string; seq: number; paidAt: Date }[]> {
+  return sql<{ room: string; seq: number; paidAt: Date }[]>`
+    SELECT queue_room AS room, queue_seq AS seq, created_at AS "paidAt" FROM payments
+    WHERE created_at >= ${since} AND queue_seq IS NOT NULL`;
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { preHandlerAsyncHookHandler } from 'fastify';
 import { AppError } from '../../errors.js';
 import { sendIdempotent } from '../../http/idempotency.js';
+import { userOfQueueToken } from '../../http/identity.js';
 import { queueGate, queueTokenOf } from '../../http/queue-gate.js';
 import type { Mount, TypeBoxApp } from '../../http/route-docs.js';
 import { IdempotencyHeaders, problems } from '../../http/schemas.js';
@@ -42,7 +43,8 @@ export const payMount: Mount = {
     '(Idempotent-Replayed: true), even though the payment expired the token: for such a replay an ' +
     'authentic, expired token of the same user is enough. 402 INSUFFICIENT_BALANCE; 404 ' +
     'RESERVATION_NOT_FOUND / RESERVATION_EXPIRED; 409 RESERVATION_ALREADY_CONFIRMED; 400 ' +
-    'PAYMENT_AMOUNT_MISMATCH; 403 RESERVATION_OF_ANOTHER_USER.',
+    'PAYMENT_AMOUNT_MISMATCH; 403 RESERVATION_OF_ANOTHER_USER; 403 SALE_NOT_OPEN / SALE_CLOSED outside the ' +
+    'schedule’s sales window (checked with the seat update); 404 RESERVATION_RELEASED; 409 ALREADY_REFUNDED.',
 };
 
 export function payRoute(
@@ -59,6 +61,8 @@ export function payRoute(
       body: PayBody,
       response: { 201: PaymentReceipt, ...problems(400, 401, 402, 403, 404, 409, 422) },
     },
+    // The replay path answers from inside the gate, so the token's owner is checked before it.
+    config: { actsFor: userOfQueueToken(queue) },
     preHandler: paymentGate(queue, payments),
     handler: async (request, reply) =>
       sendIdempotent(

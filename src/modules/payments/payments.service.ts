@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterCommit, type ErrorLog } from '../../after-commit.js';
 import type { Clock } from '../../clock.js';
-import type { Sql, Tx } from '../../db/client.js';
+import type { Sql } from '../../db/client.js';
+import { findReplay, type IdempotencyScope, requestHash, settleOnce } from '../../db/idempotency/index.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../errors.js';
-import { findReplay, type IdempotencyScope, runIdempotent } from '../../http/idempotency.js';
+import { saleState } from '../concerts/concerts.repository.js';
 import type { SeatChange } from '../concerts/concerts.service.js';
 import type { TokenClaims } from '../queue/queue-token.js';
-import { findReservation, type ReservationRow } from '../reservations/reservations.repository.js';
-import { debitForPayment } from '../wallet/wallet.repository.js';
-import { confirmReservation, confirmSeat, insertPayment } from './payments.repository.js';
+import type { ReservationRow } from '../reservations/reservations.repository.js';
+import { saleRefusal, windowFromJson } from '../reservations/sale-window.js';
+import { type PaidSeat, type PaymentRefusal, paidQueuePlaces, payOnce } from './payments.repository.js';
 
 export interface PayInput {
   reservationId: string;
@@ -56,6 +57,10 @@ function refuse(
   if (row.userId !== userId)
     return forbidden('RESERVATION_OF_ANOTHER_USER', 'This reservation is another user’s.');
   if (row.status === 'CONFIRMED') return alreadyPaid(row.reservationId);
+  if (row.status === 'RELEASED')
+    return notFound('RESERVATION_RELEASED', `Reservation ${row.reservationId} was released.`);
+  if (row.status === 'REFUNDED')
+    return conflict('ALREADY_REFUNDED', `Reservation ${row.reservationId} was paid and refunded.`);
   if (row.status === 'EXPIRED' || row.holdExpiresAt <= now) return holdLapsed(row.reservationId);
   if (input.amount !== row.price) {
     return badRequest(
@@ -68,59 +73,60 @@ function refuse(
 
 export type PaymentsService = ReturnType<typeof createPaymentsService>;
 
-export function createPaymentsService({ sql, clock, expireQueueToken, onSeatChanged, log }: PaymentsDeps) {
-  /** Seat, reservation, balance, payment and ledger: all in the caller's one transaction. */
-  async function settle(tx: Tx, input: PayInput, userId: number, now: Date) {
-    const row = await findReservation(tx, input.reservationId);
-    const refusal = refuse(row, input, userId, now);
-    if (refusal || !row) throw refusal;
-    if (!(await confirmSeat(tx, { ...row, now }))) {
-      // Lost a race after the read above: another payment got there, or the hold lapsed.
-      const latest = await findReservation(tx, row.reservationId);
-      throw latest?.status === 'CONFIRMED' ? alreadyPaid(row.reservationId) : holdLapsed(row.reservationId);
-    }
-    if (!(await confirmReservation(tx, row.reservationId, now))) throw holdLapsed(row.reservationId);
-    const paymentId = randomUUID();
-    await insertPayment(tx, {
-      paymentId,
-      reservationId: row.reservationId,
-      userId,
-      amount: row.price,
-      at: now,
-    });
-    const balanceAfter = await debitForPayment(tx, { userId, amount: row.price, paymentId, at: now });
-    if (balanceAfter === undefined) {
-      throw new AppError(
-        'INSUFFICIENT_BALANCE',
-        402,
-        `The balance does not cover ${row.price} won; charge first.`,
-      );
-    }
-    return { row, receipt: { paymentId, reservationId: row.reservationId, amount: row.price, balanceAfter } };
+/** Why sd_pay matched nothing: the same reasons, in the same order, as when the app read first. */
+function payRefusal(why: PaymentRefusal, input: PayInput, userId: number, now: Date): AppError {
+  if (why.code === 'RESERVATION_EXPIRED') return holdLapsed(input.reservationId);
+  if (why.code === 'INSUFFICIENT_BALANCE') {
+    return new AppError(
+      'INSUFFICIENT_BALANCE',
+      402,
+      `The balance does not cover ${why.price} won; charge first.`,
+    );
   }
+  const json = why.reservation;
+  const row: ReservationRow | undefined = json && { ...json, holdExpiresAt: new Date(json.holdExpiresAt) };
+  const refusal = refuse(row, input, userId, now);
+  if (refusal) return refusal;
+  const window = windowFromJson(why);
+  const shut = saleRefusal(saleState(window, now.getTime()), window);
+  if (shut) return shut;
+  // Lost a race: the seat was no longer held by this reservation although it still reads ON_HOLD.
+  return holdLapsed(input.reservationId);
+}
 
+export function createPaymentsService({ sql, clock, expireQueueToken, onSeatChanged, log }: PaymentsDeps) {
   return {
     async pay(input: PayInput, idempotencyKey: string, claims: TokenClaims) {
       const now = new Date(clock.now());
-      let paid: SeatChange | undefined;
-      const result = await runIdempotent<PaymentReceipt>(
-        sql,
-        scopeOf(claims, idempotencyKey, input),
-        now,
-        async (tx) => {
-          const { row, receipt } = await settle(tx, input, claims.userId, now);
-          const { concertId, scheduleId, seatNumber, price } = row;
-          paid = { concertId, scheduleId, seatNumber, price, status: 'RESERVED', holdExpiresAt: null };
-          return { status: 201, body: { ...receipt, status: 'CONFIRMED', queueTokenExpired: true } };
-        },
+      const { userId } = claims;
+      // One statement, one round trip: claim, seat → reservation → payment → debit → ledger, stored answer.
+      const once = settleOnce<PaymentReceipt, PaymentRefusal, PaidSeat>(
+        await payOnce(sql, {
+          userId,
+          key: idempotencyKey,
+          hash: requestHash(input),
+          ...input,
+          paymentId: randomUUID(),
+          now,
+          queue: { room: claims.room, seq: claims.seq },
+        }),
       );
-      if (paid) {
-        const change = paid;
-        await afterCommit(log, 'seat change notice', () => onSeatChanged(change));
+      if (once.refused) throw payRefusal(once.why, input, userId, now);
+      if (once.effect) {
+        const paid: SeatChange = { ...once.effect, status: 'RESERVED', holdExpiresAt: null };
+        await afterCommit(log, 'seat change notice', () => onSeatChanged(paid));
         await afterCommit(log, 'queue token expiry', () => expireQueueToken(claims));
       }
-      return result;
+      return once.result;
     },
+
+    /** Queue places that payments since `since` (ms) ended: every process revokes them per tick. */
+    paidQueuePlaces: async (since: number) =>
+      (await paidQueuePlaces(sql, new Date(since))).map(({ room, seq, paidAt }) => ({
+        room,
+        seq,
+        paidAt: paidAt.getTime(),
+      })),
 
     /** The stored answer of an earlier payment with this key, for a client whose token it expired. */
     findReplay: (input: PayInput, idempotencyKey: string, claims: TokenClaims) =>

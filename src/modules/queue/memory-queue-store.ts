@@ -1,159 +1,255 @@
+import { randomBytes } from 'node:crypto';
 import {
+  type AdmissionRecord,
+  type AdmitHints,
   type AdmitResult,
-  admissionRate,
+  freshCounter,
+  historyWindow,
+  nextSampleRank,
+  type Placement,
   type QueueSettings,
   type QueueStore,
-  type QueueView,
+  type RoomState,
+  type SignedPlace,
 } from './queue-store.js';
-import { RankIndex } from './rank-index.js';
+import { SeqOrder } from './seq-order.js';
 
-interface Waiter {
+interface Entry {
   seq: number;
-  tokenId: string;
-  lastSeenAt: number;
-}
-
-interface Active {
-  tokenId: string;
-  expiresAt: number;
+  issuedAt: number;
+  /** 0 while waiting. */
+  activeUntil: number;
 }
 
 /**
- * The queue in process memory, for the embedded default (one process). Maps keep
- * insertion order, which the code uses as time order: `lastSeen` is re-inserted on
- * every touch, `active` is filled in admission order (so by expiry).
+ * One room in process memory. Maps keep insertion order, which the code uses as
+ * time order: `seen` is re-inserted on every touch, `active` is filled in admission
+ * order (so by expiry, the TTL being fixed).
  */
-export class MemoryQueueStore implements QueueStore {
-  private readonly waiters = new Map<number, Waiter>();
-  private readonly bySeq = new Map<number, number>();
-  private readonly ranks = new RankIndex();
-  private readonly lastSeen = new Map<number, number>();
-  private readonly active = new Map<number, Active>();
-  private readonly admissions: { at: number; count: number }[] = [];
-  /** Sum of `admissions`, as of the last tick. */
-  private admittedInWindow = 0;
-  private nextSeq = 1;
-  private head = 1;
-  private lastSlot = -1;
-  private firstAdmissionAt: number | undefined;
+class Room {
+  readonly epoch = randomBytes(6).toString('base64url');
+  readonly order = new SeqOrder();
+  readonly userOf = new Map<number, number>();
+  readonly entries = new Map<number, Entry>();
+  readonly seen = new Map<number, number>();
+  readonly active = new Map<number, number>();
+  readonly droppedSeqs = new Set<number>();
+  dropped: { seq: number; at: number }[] = [];
+  history: AdmissionRecord[] = [];
+  counter: number | undefined;
+  boundary = 0;
+  oldBoundary = 0;
+  lastSlot = -1;
+  state: RoomState | null = null;
 
-  constructor(private readonly settings: QueueSettings) {}
+  nextSeq(now: number): number {
+    this.counter = (this.counter ?? freshCounter(now)) + 1;
+    return this.counter;
+  }
 
-  async issue(userId: number, newTokenId: string, now: number) {
-    const active = this.active.get(userId);
-    if (active && active.expiresAt > now) {
-      return { entry: { state: 'ACTIVE' as const, ...active }, admissionRate: this.rate(now) };
-    }
+  addWaiter(userId: number, seq: number, issuedAt: number, now: number): void {
+    this.entries.set(userId, { seq, issuedAt, activeUntil: 0 });
+    this.order.add(seq);
+    this.userOf.set(seq, userId);
+    this.seen.set(userId, now);
+    if (this.counter === undefined || this.counter < seq) this.counter = seq;
+  }
+
+  forget(userId: number): Entry | undefined {
+    const entry = this.entries.get(userId);
+    if (!entry) return undefined;
+    this.entries.delete(userId);
+    this.seen.delete(userId);
     this.active.delete(userId);
-    const waiter = this.liveWaiter(userId, now);
-    if (waiter) return this.touch(userId, waiter, now);
-    this.removeWaiter(userId);
-    const fresh: Waiter = { seq: this.nextSeq++, tokenId: newTokenId, lastSeenAt: now };
-    this.waiters.set(userId, fresh);
-    this.bySeq.set(fresh.seq, userId);
-    this.ranks.add(fresh.seq);
-    return this.touch(userId, fresh, now);
+    this.order.remove(entry.seq);
+    this.userOf.delete(entry.seq);
+    return entry;
   }
 
-  async check(userId: number, tokenId: string, now: number): Promise<QueueView> {
-    const active = this.active.get(userId);
-    if (active) {
-      const live = active.tokenId === tokenId && active.expiresAt > now;
-      return { entry: live ? { state: 'ACTIVE', ...active } : null, admissionRate: this.rate(now) };
+  drop(userId: number, now: number): void {
+    const entry = this.forget(userId);
+    if (entry?.activeUntil !== 0) return;
+    this.dropped.push({ seq: entry.seq, at: now });
+    this.droppedSeqs.add(entry.seq);
+  }
+
+  /** A seq that may take a place again: not dropped and not behind the admission boundary. */
+  placeable(seq: number): boolean {
+    return seq > this.boundary && !this.droppedSeqs.has(seq);
+  }
+}
+
+/** The queue in process memory, for the embedded default (one process). */
+export class MemoryQueueStore implements QueueStore {
+  readonly localLiveness = true;
+  private readonly rooms = new Map<string, Room>();
+
+  constructor(
+    private readonly settings: QueueSettings,
+    private readonly defaultRoom = 'main',
+  ) {}
+
+  async issue(name: string, userId: number, now: number, claim?: SignedPlace): Promise<Placement> {
+    const room = this.room(name);
+    const entry = room.entries.get(userId);
+    if (entry) {
+      const { seq, issuedAt, activeUntil } = entry;
+      if (activeUntil > now) return { state: 'ACTIVE', seq, issuedAt, activeUntil };
+      const seen = room.seen.get(userId);
+      if (activeUntil === 0 && seen !== undefined && seen + this.settings.idleTimeoutMs > now) {
+        this.see(room, userId, now);
+        return { state: 'WAITING', seq, issuedAt, position: room.order.rank(seq) };
+      }
+      room.drop(userId, now);
     }
-    const waiter = this.liveWaiter(userId, now);
-    if (!waiter || waiter.tokenId !== tokenId) return { entry: null, admissionRate: this.rate(now) };
-    return this.touch(userId, waiter, now);
+    if (claim && claim.userId === userId && room.placeable(claim.seq)) {
+      room.addWaiter(userId, claim.seq, claim.issuedAt, now);
+      return { state: 'WAITING', ...claim, position: room.order.rank(claim.seq) };
+    }
+    const seq = room.nextSeq(now);
+    room.addWaiter(userId, seq, now, now);
+    return { state: 'WAITING', seq, issuedAt: now, position: room.order.rank(seq) };
   }
 
-  async admit(now: number): Promise<AdmitResult> {
-    const slot = Math.floor(now / this.settings.tickMs);
-    if (slot <= this.lastSlot) return { ran: false, admitted: 0, expired: 0, abandoned: 0 };
-    this.lastSlot = slot;
+  async touch(name: string, seen: readonly SignedPlace[], now: number): Promise<number> {
+    const room = this.room(name);
+    let readded = 0;
+    for (const { userId, seq, issuedAt } of seen) {
+      const entry = room.entries.get(userId);
+      if (entry) {
+        if (entry.seq === seq && entry.activeUntil === 0) this.see(room, userId, now);
+      } else if (room.placeable(seq)) {
+        room.addWaiter(userId, seq, issuedAt, now);
+        readded += 1;
+      }
+    }
+    return readded;
+  }
+
+  async admit(name: string, now: number, hints: AdmitHints): Promise<AdmitResult> {
+    const room = this.room(name);
+    const { tickMs, idleTimeoutMs, activeTtlMs } = this.settings;
+    const admitPerTick = hints.admitPerTick ?? this.settings.admitPerTick;
+    const maxActive = hints.maxActive ?? this.settings.maxActive;
+    const slot = Math.floor(now / tickMs);
+    if (slot <= room.lastSlot) return { ran: false, admitted: 0, expired: 0, abandoned: 0 };
+    room.lastSlot = slot;
+    if (room.counter === undefined || room.counter < hints.floorSeq)
+      room.counter = hints.floorSeq || undefined;
+    room.boundary = Math.max(room.boundary, hints.floorBoundary);
 
     let expired = 0;
-    for (const [userId, active] of this.active) {
-      if (active.expiresAt > now) break;
-      this.active.delete(userId);
+    for (const [userId, until] of room.active) {
+      if (until > now) break;
+      room.forget(userId);
       expired += 1;
     }
     let abandoned = 0;
-    for (const [userId, seenAt] of this.lastSeen) {
-      if (seenAt + this.settings.idleTimeoutMs > now) break;
-      this.removeWaiter(userId);
+    for (const [userId, seenAt] of room.seen) {
+      if (seenAt + idleTimeoutMs > now) break;
+      room.drop(userId, now);
       abandoned += 1;
     }
-    const room = Math.min(this.settings.admitPerTick, this.settings.maxActive - this.active.size);
+    const free = Math.min(admitPerTick, maxActive - room.active.size);
     let admitted = 0;
-    while (admitted < room && this.ranks.size > 0) {
-      const userId = this.bySeq.get(this.head);
-      this.head += 1;
-      if (userId === undefined) continue;
-      const { tokenId } = this.waiters.get(userId)!;
-      this.removeWaiter(userId);
-      this.active.set(userId, { tokenId, expiresAt: now + this.settings.activeTtlMs });
+    while (admitted < free && room.order.size > 0) {
+      const seq = room.order.select(1)!;
+      const userId = room.userOf.get(seq)!;
+      const entry = room.entries.get(userId)!;
+      room.order.remove(seq);
+      room.userOf.delete(seq);
+      room.seen.delete(userId);
+      entry.activeUntil = now + activeTtlMs;
+      room.active.set(userId, entry.activeUntil);
+      room.boundary = Math.max(room.boundary, seq);
       admitted += 1;
     }
-    this.recordAdmissions(admitted, now);
+    if (admitted > 0 || abandoned > 0) {
+      room.history.push({ at: now, admitted, dropped: abandoned, boundary: room.boundary });
+    }
+    this.prune(room, now);
+    room.state = this.build(room, now);
     return { ran: true, admitted, expired, abandoned };
   }
 
-  async expire(userId: number, tokenId: string): Promise<boolean> {
-    const active = this.active.get(userId);
-    if (active?.tokenId === tokenId) return this.active.delete(userId);
-    if (this.waiters.get(userId)?.tokenId === tokenId) return this.removeWaiter(userId);
-    return false;
+  async view(name: string, droppedSince: number): Promise<RoomState | null> {
+    const room = this.room(name);
+    if (!room.state) return null;
+    return { ...room.state, dropped: room.dropped.filter((d) => d.at >= droppedSince) };
   }
 
-  async counts() {
-    return { waiting: this.waiters.size, active: this.active.size };
+  async lastSeen(name: string, userId: number, seq: number): Promise<number | null> {
+    const room = this.room(name);
+    const entry = room.entries.get(userId);
+    return entry?.seq === seq && entry.activeUntil === 0 ? (room.seen.get(userId) ?? null) : null;
+  }
+
+  async expire(name: string, userId: number, seq: number): Promise<boolean> {
+    const room = this.room(name);
+    if (room.entries.get(userId)?.seq !== seq) return false;
+    room.forget(userId);
+    return true;
+  }
+
+  async counts(name = this.defaultRoom) {
+    const room = this.room(name);
+    return { waiting: room.order.size, active: room.active.size };
   }
 
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {}
 
-  private liveWaiter(userId: number, now: number): Waiter | undefined {
-    const waiter = this.waiters.get(userId);
-    return waiter && waiter.lastSeenAt + this.settings.idleTimeoutMs > now ? waiter : undefined;
+  private room(name: string): Room {
+    let room = this.rooms.get(name);
+    if (!room) {
+      room = new Room();
+      this.rooms.set(name, room);
+    }
+    return room;
   }
 
-  private touch(userId: number, waiter: Waiter, now: number) {
-    waiter.lastSeenAt = now;
-    this.lastSeen.delete(userId);
-    this.lastSeen.set(userId, now);
-    const entry = {
-      state: 'WAITING' as const,
-      tokenId: waiter.tokenId,
-      position: this.ranks.rank(waiter.seq),
-      expiresAt: now + this.settings.idleTimeoutMs,
+  private see(room: Room, userId: number, now: number): void {
+    room.seen.delete(userId);
+    room.seen.set(userId, now);
+  }
+
+  private prune(room: Room, now: number): void {
+    const cutoff = now - historyWindow(this.settings);
+    while (room.history.length > 0 && room.history[0]!.at <= cutoff) {
+      room.oldBoundary = Math.max(room.oldBoundary, room.history.shift()!.boundary);
+    }
+    if (room.dropped.length > 0 && room.dropped[0]!.seq <= room.oldBoundary) {
+      room.dropped = room.dropped.filter((d) => d.seq > room.oldBoundary);
+      for (const seq of room.droppedSeqs) if (seq <= room.oldBoundary) room.droppedSeqs.delete(seq);
+    }
+  }
+
+  private build(room: Room, now: number): RoomState {
+    const ranks: number[] = [];
+    const seqs: number[] = [];
+    const waiting = room.order.size;
+    const head = Math.min(this.settings.maxActive, waiting);
+    for (let rank = 1; rank <= head; rank++) {
+      ranks.push(rank);
+      seqs.push(room.order.select(rank)!);
+    }
+    for (let rank = head; rank < waiting; ) {
+      rank = Math.min(nextSampleRank(rank), waiting);
+      ranks.push(rank);
+      seqs.push(room.order.select(rank)!);
+    }
+    return {
+      epoch: room.epoch,
+      builtAt: now,
+      boundary: room.boundary,
+      oldBoundary: room.oldBoundary,
+      maxSeq: room.counter ?? 0,
+      waiting,
+      ranks,
+      seqs,
+      history: [...room.history],
+      dropped: [],
     };
-    return { entry, admissionRate: this.rate(now) };
-  }
-
-  private removeWaiter(userId: number): boolean {
-    const waiter = this.waiters.get(userId);
-    if (!waiter) return false;
-    this.waiters.delete(userId);
-    this.bySeq.delete(waiter.seq);
-    this.ranks.remove(waiter.seq);
-    this.lastSeen.delete(userId);
-    return true;
-  }
-
-  private recordAdmissions(count: number, now: number): void {
-    if (count > 0) {
-      this.admissions.push({ at: now, count });
-      this.admittedInWindow += count;
-      this.firstAdmissionAt ??= now;
-    }
-    const cutoff = now - this.settings.rateWindowMs;
-    while (this.admissions.length > 0 && this.admissions[0]!.at <= cutoff) {
-      this.admittedInWindow -= this.admissions.shift()!.count;
-    }
-  }
-
-  private rate(now: number): number | null {
-    return admissionRate(this.admittedInWindow, this.firstAdmissionAt, now, this.settings);
   }
 }

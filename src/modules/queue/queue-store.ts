@@ -1,12 +1,18 @@
 /**
- * Where the waiting room's state lives. Two adapters: memory (one process, the
- * embedded default) and Redis (shared by many processes, atomic Lua scripts).
- * Both pass the same contract tests (test/modules/queue/queue-store.contract.ts).
+ * Where the waiting room's shared state lives. Two adapters: memory (one process,
+ * the embedded default) and Redis / Redis Cluster (many processes, atomic Lua
+ * scripts). Both pass the same contract tests (test/modules/queue/queue-store.contract.test.ts).
+ *
+ * "The token carries the place": a user's arrival sequence, issue time and (once
+ * admitted) admission expiry are signed into the token. The store keeps only what
+ * must be shared: the waiting line of live waiters (for admission), their liveness,
+ * the active set (for the cap), the admission boundary and history, and the seqs
+ * dropped for idleness. Every operation takes the room: its keys never mix rooms.
  */
 export interface QueueSettings {
   /** Users moved from waiting to active per tick, at most. */
   readonly admitPerTick: number;
-  /** Users active at once, at most. */
+  /** Users active at once, at most; also how many places the per-tick state holds exactly. */
   readonly maxActive: number;
   readonly tickMs: number;
   /** A waiter who has not issued or checked for this long loses the place. */
@@ -17,20 +23,63 @@ export interface QueueSettings {
   readonly rateWindowMs: number;
 }
 
-export type QueueEntry =
+/** A user's place as the store knows it; the token signs the same numbers. */
+export type Placement =
+  | { readonly state: 'WAITING'; readonly seq: number; readonly issuedAt: number; readonly position: number }
   | {
-      readonly state: 'WAITING';
-      readonly tokenId: string;
-      readonly position: number;
-      readonly expiresAt: number;
-    }
-  | { readonly state: 'ACTIVE'; readonly tokenId: string; readonly expiresAt: number };
+      readonly state: 'ACTIVE';
+      readonly seq: number;
+      readonly issuedAt: number;
+      readonly activeUntil: number;
+    };
 
-export interface QueueView {
-  /** `null` when the token is not (or no longer) the user's live token. */
-  readonly entry: QueueEntry | null;
-  /** Users admitted per second over the trailing window; `null` while unknown. */
-  readonly admissionRate: number | null;
+/** A place claimed by a signed token, for putting a returning user back after a store loss. */
+export interface SignedPlace {
+  readonly userId: number;
+  readonly seq: number;
+  readonly issuedAt: number;
+}
+
+/** One admission tick, as recorded for everyone: when, how many, and the boundary after it. */
+export interface AdmissionRecord {
+  readonly at: number;
+  readonly admitted: number;
+  readonly dropped: number;
+  /** Every live waiter with a seq ≤ boundary has been admitted by now. */
+  readonly boundary: number;
+}
+
+/**
+ * The per-tick state a process reads once per tick (one store command) and answers
+ * every check and gate from until the next tick.
+ */
+export interface RoomState {
+  /** Changes when the store lost its data and started afresh. */
+  readonly epoch: string;
+  readonly builtAt: number;
+  readonly boundary: number;
+  /** Every seq ≤ this was admitted (or dropped) longer ago than the history keeps: dead. */
+  readonly oldBoundary: number;
+  /** The arrival counter when the state was built. */
+  readonly maxSeq: number;
+  readonly waiting: number;
+  /** Live waiters sampled in line order: exact for the first `maxActive` places, then every ~1%. */
+  readonly ranks: readonly number[];
+  readonly seqs: readonly number[];
+  /** Admission ticks within the kept window, oldest first. */
+  readonly history: readonly AdmissionRecord[];
+  /** Seqs dropped for idleness at or after the asked time. */
+  readonly dropped: readonly { seq: number; at: number }[];
+}
+
+export interface AdmitHints {
+  /** The highest seq this process has seen: the arrival counter never goes below it. */
+  readonly floorSeq: number;
+  /** The boundary this process knows: a store that lost its data resumes from it. */
+  readonly floorBoundary: number;
+  /** This room's own limits (a sale's live controls); the settings' when absent. */
+  readonly admitPerTick?: number;
+  readonly maxActive?: number;
 }
 
 export interface AdmitResult {
@@ -42,28 +91,37 @@ export interface AdmitResult {
 }
 
 export interface QueueStore {
-  /** The user's live entry, refreshed; or a new place at the back under `newTokenId`. */
-  issue(userId: number, newTokenId: string, now: number): Promise<QueueView & { entry: QueueEntry }>;
-  /** The entry if `tokenId` is the user's live token; marks a waiter as still there. */
-  check(userId: number, tokenId: string, now: number): Promise<QueueView>;
-  /** One admission tick: drop expired actives and idle waiters, then admit the earliest waiters. */
-  admit(now: number): Promise<AdmitResult>;
-  /** Ends the token at once (after a payment), freeing its active slot. */
-  expire(userId: number, tokenId: string): Promise<boolean>;
-  counts(): Promise<{ waiting: number; active: number }>;
+  /** True when this process sees every check (one process, memory): it may judge idleness itself. */
+  readonly localLiveness?: boolean;
+  /**
+   * The user's live place, refreshed; else the signed place `claim` (a returning user
+   * after a store loss) when it is still valid; else a new place at the back.
+   */
+  issue(room: string, userId: number, now: number, claim?: SignedPlace): Promise<Placement>;
+  /** Liveness, batched per tick: marks these waiters as seen, putting back any the store lost. */
+  touch(room: string, seen: readonly SignedPlace[], now: number): Promise<number>;
+  /** One admission tick: drop expired actives and idle waiters, admit the earliest waiters, rebuild the state. */
+  admit(room: string, now: number, hints: AdmitHints): Promise<AdmitResult>;
+  /** The per-tick state, with the seqs dropped at or after `droppedSince`; `null` before the first tick. */
+  view(room: string, droppedSince: number): Promise<RoomState | null>;
+  /** When the waiter at this place was last seen (liveness as flushed), or null when it is not waiting. */
+  lastSeen(room: string, userId: number, seq: number): Promise<number | null>;
+  /** Ends the place at once (after a payment), freeing its active slot. */
+  expire(room: string, userId: number, seq: number): Promise<boolean>;
+  /** Sizes of a room (the default room when none is named). */
+  counts(room?: string): Promise<{ waiting: number; active: number }>;
   /** Readiness: throws when the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Admissions over the trailing window, per second; `null` when none happened in it. */
-export function admissionRate(
-  admittedInWindow: number,
-  firstAdmissionAt: number | undefined,
-  now: number,
-  settings: Pick<QueueSettings, 'tickMs' | 'rateWindowMs'>,
-): number | null {
-  if (admittedInWindow === 0 || firstAdmissionAt === undefined) return null;
-  const spanMs = Math.min(settings.rateWindowMs, now - firstAdmissionAt + settings.tickMs);
-  return (admittedInWindow * 1000) / Math.max(spanMs, settings.tickMs);
+/** The arrival counter of a fresh store starts from the clock, so it never restarts below a seq in use. */
+export const freshCounter = (now: number) => now * 1000;
+
+/** Ranks sampled beyond the exact head: each step at most 1% of the rank, so interpolation errs ≤ 1%. */
+export function nextSampleRank(rank: number): number {
+  return Math.max(rank + 1, Math.floor(rank * 1.01));
 }
+
+/** How long admission records (and so admission times of waiting tokens) are kept. */
+export const historyWindow = (s: QueueSettings) => Math.max(s.activeTtlMs, s.rateWindowMs) + s.tickMs;

@@ -1,42 +1,68 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
+/** What a queue token proves: the token carries the place, so it survives a store loss. */
 export interface TokenClaims {
   readonly userId: number;
-  readonly tokenId: string;
+  /** The waiting room (queue) the place is in. */
+  readonly room: string;
+  /** Arrival sequence in the room: the place in line. Unique per place, so (room, seq) names the token. */
+  readonly seq: number;
+  /** When the place was taken (ms). */
+  readonly issuedAt: number;
+  /** For a token issued to an admitted user: when the admission ends (ms). */
+  readonly activeUntil?: number;
 }
 
 export interface TokenSigner {
-  newTokenId(): string;
   sign(claims: TokenClaims): string;
   /** The claims of an authentic token; `null` for a malformed, forged or altered one. */
   verify(token: string): TokenClaims | null;
 }
 
-// <userId>.<tokenId: 16 random bytes>.<HMAC-SHA256 of the first two parts>, base64url.
-const TOKEN_SHAPE = /^([1-9]\d{0,15})\.([\w-]{22})\.([\w-]{43})$/;
+/** The name of a token in revocation sets: one per place. */
+export const placeKey = (room: string, seq: number) => `${room}:${seq}`;
+
+// <userId>.<room>.<seq>.<issuedAt>.<activeUntil or "w">.<HMAC-SHA256 of the rest, base64url>;
+// numbers in base 36. The user id leads, as before, so a token says whose it is at a glance.
+const TOKEN_SHAPE =
+  /^([1-9]\d{0,15})\.([\w-]{1,64})\.([0-9a-z]{1,11})\.([0-9a-z]{1,11})\.(w|[0-9a-z]{1,11})\.([\w-]{43})$/;
 
 /**
- * Queue tokens are signed, so a forged or altered token is rejected without a
- * store lookup; the store only says whether an authentic token is still live.
+ * Queue tokens are signed (HMAC with the shared secret), so a forged or altered
+ * token is rejected without a store lookup, and everything in it can be trusted.
  */
-export function createTokenSigner(secret: string): TokenSigner {
-  const mac = (payload: string) => createHmac('sha256', secret).update(payload).digest();
+export function createTokenSigner(secret: string, rememberAtMost = 200_000): TokenSigner {
+  const mac = (payload: string) => createHmac('sha256', secret).update(payload).digest('base64url');
+  // Waiters poll with the same token again and again: a token verified once is remembered
+  // (keyed by its exact text, so nothing unverified ever gets in), sparing the HMAC.
+  const verified = new Map<string, TokenClaims>();
   return {
-    newTokenId: () => randomBytes(16).toString('base64url'),
-    sign: ({ userId, tokenId }) => {
-      const payload = `${userId}.${tokenId}`;
-      return `${payload}.${mac(payload).toString('base64url')}`;
+    sign: ({ userId, room, seq, issuedAt, activeUntil }) => {
+      const until = activeUntil === undefined ? 'w' : activeUntil.toString(36);
+      const payload = `${userId}.${room}.${seq.toString(36)}.${issuedAt.toString(36)}.${until}`;
+      return `${payload}.${mac(payload)}`;
     },
     verify: (token) => {
+      const known = verified.get(token);
+      if (known) return known;
       const match = TOKEN_SHAPE.exec(token);
       if (!match) return null;
-      const [, userId, tokenId, signature] = match as unknown as [string, string, string, string];
+      const [, userId, room, seq, issuedAt, until, signature] = match as unknown as string[];
       // Compare the text, not decoded bytes: base64url's last character has spare bits, so
       // decoding would accept other spellings of the same signature.
-      const expected = Buffer.from(mac(`${userId}.${tokenId}`).toString('base64url'));
-      const given = Buffer.from(signature);
+      const expected = Buffer.from(mac(token.slice(0, token.length - 44)));
+      const given = Buffer.from(signature!);
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-      return { userId: Number(userId), tokenId };
+      const claims = {
+        userId: Number(userId),
+        room: room!,
+        seq: Number.parseInt(seq!, 36),
+        issuedAt: Number.parseInt(issuedAt!, 36),
+      };
+      const result = until === 'w' ? claims : { ...claims, activeUntil: Number.parseInt(until!, 36) };
+      if (verified.size >= rememberAtMost) verified.clear();
+      verified.set(token, result);
+      return result;
     },
   };
 }

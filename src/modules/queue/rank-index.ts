@@ -34,6 +34,20 @@ export class RankIndex {
     return sum;
   }
 
+  /** The k-th present number (1-based), or 0 when fewer than k are present. */
+  select(k: number): number {
+    if (k < 1 || k > this.count) return 0;
+    let pos = 0;
+    for (let step = this.tree.length >> 1; step > 0; step >>= 1) {
+      const next = pos + step;
+      if (next < this.tree.length && this.tree[next]! < k) {
+        pos = next;
+        k -= this.tree[next]!;
+      }
+    }
+    return pos + 1;
+  }
+
   private update(seq: number, delta: number): void {
     for (let i = seq; i < this.tree.length; i += i & -i) this.tree[i]! += delta;
   }

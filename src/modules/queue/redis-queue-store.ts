@@ -1,201 +1,159 @@
-import type { Redis } from 'ioredis';
-import {
-  type AdmitResult,
-  admissionRate,
-  type QueueEntry,
-  type QueueSettings,
-  type QueueStore,
+import { randomBytes } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import type {
+  AdmissionRecord,
+  AdmitHints,
+  AdmitResult,
+  Placement,
+  QueueSettings,
+  QueueStore,
+  RoomState,
+  SignedPlace,
 } from './queue-store.js';
+import { historyWindow } from './queue-store.js';
+import { ADMIT, EXPIRE, ISSUE, LAST_SEEN, ROOM_KEYS, TOUCH, VIEW } from './redis-queue-scripts.js';
 
-/*
- * Key layout (one queue; every key carries the same {hash tag}, so each script
- * touches one Cluster slot and runs unchanged on Redis Cluster):
- *   waiting  ZSET userId → arrival sequence      seen    ZSET userId → last issue/check (ms)
- *   active   ZSET userId → expiry (ms)           tokens  HASH userId → live token id
- *   seq      arrival counter                     meta    HASH slot, first, win (admission stats)
- *   admitted ZSET "slot:count" → tick time (ms), the trailing window of admissions
- */
-const KEYS = ['waiting', 'seen', 'active', 'tokens', 'seq', 'meta', 'admitted'] as const;
-
-// A waiter's live entry, refreshed; otherwise drop what is stale and queue at the back.
-const ISSUE = `
-local uid, now, idle = ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4])
-local stats = redis.call('HMGET', KEYS[6], 'win', 'first')
-local current = redis.call('HGET', KEYS[4], uid)
-if current then
-  local exp = redis.call('ZSCORE', KEYS[3], uid)
-  if exp and tonumber(exp) > now then return {'ACTIVE', current, exp, stats[1], stats[2]} end
-  redis.call('ZREM', KEYS[3], uid)
-  local seen = redis.call('ZSCORE', KEYS[2], uid)
-  if seen and tonumber(seen) + idle > now then
-    redis.call('ZADD', KEYS[2], now, uid)
-    return {'WAITING', current, redis.call('ZRANK', KEYS[1], uid) + 1, stats[1], stats[2]}
-  end
-  redis.call('ZREM', KEYS[1], uid)
-  redis.call('ZREM', KEYS[2], uid)
-end
-redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[5]), uid)
-redis.call('ZADD', KEYS[2], now, uid)
-redis.call('HSET', KEYS[4], uid, ARGV[2])
-return {'WAITING', ARGV[2], redis.call('ZRANK', KEYS[1], uid) + 1, stats[1], stats[2]}
-`;
-
-const CHECK = `
-local uid, now, idle = ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4])
-local stats = redis.call('HMGET', KEYS[6], 'win', 'first')
-if redis.call('HGET', KEYS[4], uid) ~= ARGV[2] then return {'NONE', '', 0, stats[1], stats[2]} end
-local exp = redis.call('ZSCORE', KEYS[3], uid)
-if exp then
-  if tonumber(exp) > now then return {'ACTIVE', ARGV[2], exp, stats[1], stats[2]} end
-  return {'NONE', '', 0, stats[1], stats[2]}
-end
-local seen = redis.call('ZSCORE', KEYS[2], uid)
-if not seen or tonumber(seen) + idle <= now then return {'NONE', '', 0, stats[1], stats[2]} end
-redis.call('ZADD', KEYS[2], now, uid)
-return {'WAITING', ARGV[2], redis.call('ZRANK', KEYS[1], uid) + 1, stats[1], stats[2]}
-`;
-
-// One tick per time slot across all processes: the first to arrive runs it.
-const ADMIT = `
-local now, perTick, maxActive = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local idle, ttl, tick, window = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-local slot = math.floor(now / tick)
-local last = tonumber(redis.call('HGET', KEYS[6], 'slot') or '-1')
-if slot <= last then return {0, 0, 0, 0} end
-redis.call('HSET', KEYS[6], 'slot', slot)
-local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 10000)
-for _, uid in ipairs(expired) do
-  redis.call('ZREM', KEYS[3], uid)
-  redis.call('HDEL', KEYS[4], uid)
-end
-local idlers = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - idle, 'LIMIT', 0, 10000)
-for _, uid in ipairs(idlers) do
-  redis.call('ZREM', KEYS[1], uid)
-  redis.call('ZREM', KEYS[2], uid)
-  redis.call('HDEL', KEYS[4], uid)
-end
-local room = math.min(perTick, maxActive - redis.call('ZCARD', KEYS[3]))
-local admitted = 0
-if room > 0 then
-  local popped = redis.call('ZPOPMIN', KEYS[1], room)
-  for i = 1, #popped, 2 do
-    redis.call('ZREM', KEYS[2], popped[i])
-    redis.call('ZADD', KEYS[3], now + ttl, popped[i])
-    admitted = admitted + 1
-  end
-end
-if admitted > 0 then
-  redis.call('ZADD', KEYS[7], now, slot .. ':' .. admitted)
-  redis.call('HSETNX', KEYS[6], 'first', now)
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now - window)
-local win = 0
-for _, member in ipairs(redis.call('ZRANGE', KEYS[7], 0, -1)) do
-  win = win + tonumber(string.match(member, ':(%d+)$'))
-end
-redis.call('HSET', KEYS[6], 'win', win)
-return {1, admitted, #expired, #idlers}
-`;
-
-const EXPIRE = `
-if redis.call('HGET', KEYS[4], ARGV[1]) ~= ARGV[2] then return 0 end
-redis.call('HDEL', KEYS[4], ARGV[1])
-redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-return 1
-`;
-
-type Reply = [
-  state: string,
-  tokenId: string,
-  positionOrExpiry: number | string,
-  win: string | null,
-  first: string | null,
-];
-
+type Args = (string | number)[];
 interface QueueScripts {
-  sdQueueIssue(...keysAndArgs: (string | number)[]): Promise<Reply>;
-  sdQueueCheck(...keysAndArgs: (string | number)[]): Promise<Reply>;
-  sdQueueAdmit(...keysAndArgs: (string | number)[]): Promise<[number, number, number, number]>;
-  sdQueueExpire(...keysAndArgs: (string | number)[]): Promise<number>;
+  sdQueueIssue(...args: Args): Promise<[string, string, string, string | number]>;
+  sdQueueTouch(...args: Args): Promise<number>;
+  sdQueueAdmit(...args: Args): Promise<[number, number, number, number]>;
+  sdQueueView(...args: Args): Promise<[string, string[], string[]]>;
+  sdQueueExpire(...args: Args): Promise<number>;
+  sdQueueLastSeen(...args: Args): Promise<string | null>;
 }
 
+const numbers = (csv: string) => (csv === '' ? [] : csv.split(',').map(Number));
+
 /**
- * The queue in Redis, shared by every API process. Each operation is one Lua
- * script, so it is atomic however many processes call it at once. The client's
- * `keyPrefix` (REDIS_KEY_PREFIX) namespaces a deployment or a test run.
+ * The queue in Redis (one node or a Cluster), shared by every API process. Each
+ * operation is one Lua script over one room's keys, so it is atomic however many
+ * processes call it at once, and all keys of a call share a Cluster slot. The
+ * client's `keyPrefix` (REDIS_KEY_PREFIX) namespaces a deployment or a test run.
  */
 export class RedisQueueStore implements QueueStore {
-  private readonly keys: string[];
   private readonly scripts: QueueScripts;
 
   constructor(
-    private readonly redis: Redis,
-    queueName: string,
+    private readonly redis: Redis | Cluster,
+    private readonly defaultRoom: string,
     private readonly settings: QueueSettings,
   ) {
-    this.keys = KEYS.map((key) => `{${queueName}}:${key}`);
     const scripts: Record<keyof QueueScripts, string> = {
       sdQueueIssue: ISSUE,
-      sdQueueCheck: CHECK,
+      sdQueueTouch: TOUCH,
       sdQueueAdmit: ADMIT,
+      sdQueueView: VIEW,
       sdQueueExpire: EXPIRE,
+      sdQueueLastSeen: LAST_SEEN,
     };
     for (const [name, lua] of Object.entries(scripts)) {
-      redis.defineCommand(name, { numberOfKeys: KEYS.length, lua });
+      redis.defineCommand(name, { numberOfKeys: ROOM_KEYS.length, lua });
     }
     this.scripts = redis as unknown as QueueScripts;
   }
 
-  async issue(userId: number, newTokenId: string, now: number) {
-    const reply = await this.scripts.sdQueueIssue(
-      ...this.keys,
-      userId,
-      newTokenId,
-      now,
-      this.settings.idleTimeoutMs,
-    );
-    const view = this.view(reply, now);
-    return { entry: view.entry!, admissionRate: view.admissionRate };
+  /** The room's keys; the {hash tag} keeps them in one Cluster slot. */
+  static keys(room: string): string[] {
+    return ROOM_KEYS.map((key) => `{${room}}:${key}`);
   }
 
-  async check(userId: number, tokenId: string, now: number) {
-    const reply = await this.scripts.sdQueueCheck(
-      ...this.keys,
+  async issue(room: string, userId: number, now: number, claim?: SignedPlace): Promise<Placement> {
+    const claimed = claim?.userId === userId ? claim : undefined;
+    const [state, seq, issuedAt, last] = await this.scripts.sdQueueIssue(
+      ...RedisQueueStore.keys(room),
       userId,
-      tokenId,
       now,
       this.settings.idleTimeoutMs,
+      claimed ? claimed.seq : 0,
+      claimed ? claimed.issuedAt : 0,
     );
-    return this.view(reply, now);
+    const place = { seq: Number(seq), issuedAt: Number(issuedAt) };
+    return state === 'ACTIVE'
+      ? { state: 'ACTIVE', ...place, activeUntil: Number(last) }
+      : { state: 'WAITING', ...place, position: Number(last) };
   }
 
-  async admit(now: number): Promise<AdmitResult> {
-    const { admitPerTick, maxActive, idleTimeoutMs, activeTtlMs, tickMs, rateWindowMs } = this.settings;
+  async touch(room: string, seen: readonly SignedPlace[], now: number): Promise<number> {
+    if (seen.length === 0) return 0;
+    const args: Args = [now];
+    for (const { userId, seq, issuedAt } of seen) args.push(userId, seq, issuedAt);
+    return this.scripts.sdQueueTouch(...RedisQueueStore.keys(room), ...args);
+  }
+
+  async admit(room: string, now: number, hints: AdmitHints): Promise<AdmitResult> {
+    const { admitPerTick, maxActive, idleTimeoutMs, activeTtlMs, tickMs } = this.settings;
     const [ran, admitted, expired, abandoned] = await this.scripts.sdQueueAdmit(
-      ...this.keys,
+      ...RedisQueueStore.keys(room),
       now,
-      admitPerTick,
-      maxActive,
+      hints.admitPerTick ?? admitPerTick,
+      hints.maxActive ?? maxActive,
       idleTimeoutMs,
       activeTtlMs,
       tickMs,
-      rateWindowMs,
+      historyWindow(this.settings),
+      hints.floorSeq,
+      hints.floorBoundary,
+      maxActive,
+      randomBytes(6).toString('base64url'),
     );
     return { ran: ran === 1, admitted, expired, abandoned };
   }
 
-  async expire(userId: number, tokenId: string): Promise<boolean> {
-    return (await this.scripts.sdQueueExpire(...this.keys, userId, tokenId)) === 1;
+  async view(room: string, droppedSince: number): Promise<RoomState | null> {
+    const [snap, log, dropped] = await this.scripts.sdQueueView(...RedisQueueStore.keys(room), droppedSince);
+    if (snap === '') return null;
+    const [epoch, builtAt, boundary, oldBoundary, maxSeq, waiting, ranks, seqs] = snap.split('|') as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const history: AdmissionRecord[] = [];
+    for (let i = 0; i < log.length; i += 2) {
+      const [, admittedCount, after, droppedCount] = log[i]!.split(':').map(Number);
+      history.push({
+        at: Number(log[i + 1]),
+        admitted: admittedCount!,
+        boundary: after!,
+        dropped: droppedCount!,
+      });
+    }
+    const droppedSeqs: { seq: number; at: number }[] = [];
+    for (let i = 0; i < dropped.length; i += 2) {
+      droppedSeqs.push({ seq: Number(dropped[i]), at: Number(dropped[i + 1]) });
+    }
+    return {
+      epoch,
+      builtAt: Number(builtAt),
+      boundary: Number(boundary),
+      oldBoundary: Number(oldBoundary),
+      maxSeq: Number(maxSeq),
+      waiting: Number(waiting),
+      ranks: numbers(ranks),
+      seqs: numbers(seqs),
+      history,
+      dropped: droppedSeqs,
+    };
   }
 
-  async counts() {
-    const [waiting, active] = await Promise.all([
-      this.redis.zcard(this.keys[0]!),
-      this.redis.zcard(this.keys[2]!),
-    ]);
-    return { waiting, active };
+  async lastSeen(room: string, userId: number, seq: number): Promise<number | null> {
+    const seen = await this.scripts.sdQueueLastSeen(...RedisQueueStore.keys(room), userId, seq);
+    return seen === null ? null : Number(seen);
+  }
+
+  async expire(room: string, userId: number, seq: number): Promise<boolean> {
+    return (await this.scripts.sdQueueExpire(...RedisQueueStore.keys(room), userId, seq)) === 1;
+  }
+
+  async counts(room = this.defaultRoom) {
+    const [waiting, , active] = RedisQueueStore.keys(room);
+    const [w, a] = await Promise.all([this.redis.zcard(waiting!), this.redis.zcard(active!)]);
+    return { waiting: w, active: a };
   }
 
   async ping(): Promise<void> {
@@ -203,21 +161,6 @@ export class RedisQueueStore implements QueueStore {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit();
-  }
-
-  private view([state, tokenId, positionOrExpiry, win, first]: Reply, now: number) {
-    const rate = admissionRate(Number(win ?? 0), first ? Number(first) : undefined, now, this.settings);
-    let entry: QueueEntry | null = null;
-    if (state === 'ACTIVE') entry = { state, tokenId, expiresAt: Number(positionOrExpiry) };
-    if (state === 'WAITING') {
-      entry = {
-        state,
-        tokenId,
-        position: Number(positionOrExpiry),
-        expiresAt: now + this.settings.idleTimeoutMs,
-      };
-    }
-    return { entry, admissionRate: rate };
+    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

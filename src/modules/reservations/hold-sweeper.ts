@@ -1,6 +1,6 @@
 import type { Clock } from '../../clock.js';
 import type { Sql } from '../../db/client.js';
-import { pruneIdempotencyKeys } from '../../http/idempotency.js';
+import { pruneIdempotencyKeys } from '../../db/idempotency/index.js';
 import { sweepExpiredHolds } from './reservations.repository.js';
 
 /**

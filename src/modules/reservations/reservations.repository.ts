@@ -1,6 +1,7 @@
-import type { Queryable, Sql, Tx } from '../../db/client.js';
+import type { Queryable, Sql } from '../../db/client.js';
+import type { OnceRow } from '../../db/idempotency/index.js';
 
-export type ReservationStatus = 'ON_HOLD' | 'CONFIRMED' | 'EXPIRED';
+export type ReservationStatus = 'ON_HOLD' | 'CONFIRMED' | 'EXPIRED' | 'RELEASED' | 'REFUNDED';
 
 export interface ReservationRow {
   reservationId: string;
@@ -21,37 +22,39 @@ export interface HoldRequest {
   seatNumber: number;
   now: Date;
   expiresAt: Date;
+  /** TICKET_LIMIT_PER_USER, for concerts without a limit of their own. */
+  defaultTicketLimit: number;
+}
+
+/** Why a hold matched nothing, as sd_hold read it under the user's sale lock (JSON: instants are strings). */
+export interface HoldDiagnosis {
+  /** The schedule exists and is the concert's. */
+  found: boolean;
+  seatExists: boolean;
+  salesOpenAt: string | null;
+  salesCloseAt: string | null;
+  live: number;
+  ticketLimit: number;
 }
 
 /**
- * The hold, in one statement. Its core is a conditional UPDATE: the seat row changes
- * only if it is free or its hold has expired; PostgreSQL re-checks that condition on
- * the newest row version after waiting for a competing writer, so of any number of
- * concurrent holders exactly one matches. Only then, in the same statement, a
- * previous holder's lapsed reservation is marked EXPIRED (the unique index on live
- * reservations requires it) and the new reservation is inserted. Returns the price,
- * or undefined when the seat was not free (or the schedule is not the concert's).
+ * The hold, its idempotency record and its diagnosis, in one statement and one round
+ * trip (sd_hold, migration 008). Inside: the key's claim; the user's sale lock (an
+ * upserted row of sale_counters, so one user's holds of one concert run one after
+ * another, each counting what the previous one committed); then the conditional UPDATE
+ * of the seat, which changes the row only if it is free or its hold has expired.
+ * PostgreSQL re-checks that condition on the newest row version after waiting for a
+ * competing writer, so of any number of concurrent holders exactly one matches. Only
+ * then a previous holder's lapsed reservation is marked EXPIRED (the unique index on
+ * live reservations requires it) and the new reservation is inserted. The seat matches
+ * only while the sale is open and the user is under the concert's ticket limit.
  */
-export async function holdSeat(tx: Tx, hold: HoldRequest): Promise<number | undefined> {
+export async function holdOnce(sql: Sql, hold: HoldRequest, key: string, hash: string) {
   const { reservationId, userId, concertId, scheduleId, seatNumber, now, expiresAt } = hold;
-  const [row] = await tx<{ price: number }[]>`
-    WITH held AS (
-      UPDATE seats SET status = 'HELD', reservation_id = ${reservationId}, hold_expires_at = ${expiresAt}
-      WHERE schedule_id = ${scheduleId} AND seat_number = ${seatNumber}
-        AND (status = 'AVAILABLE' OR (status = 'HELD' AND hold_expires_at <= ${now}))
-        AND EXISTS (SELECT 1 FROM schedules WHERE id = ${scheduleId} AND concert_id = ${concertId})
-      RETURNING price
-    ), lapsed AS (
-      UPDATE reservations SET status = 'EXPIRED'
-      WHERE schedule_id = ${scheduleId} AND seat_number = ${seatNumber} AND status = 'ON_HOLD'
-        AND EXISTS (SELECT 1 FROM held)
-      RETURNING 1
-    )
-    INSERT INTO reservations (id, user_id, concert_id, schedule_id, seat_number, price, status, hold_expires_at, created_at)
-    SELECT ${reservationId}, ${userId}, ${concertId}, ${scheduleId}, ${seatNumber}, held.price, 'ON_HOLD', ${expiresAt}, ${now}
-    FROM held, (SELECT count(*) FROM lapsed) AS lapsed_first -- the lapsed hold is expired before the insert
-    RETURNING price`;
-  return row?.price;
+  const [row] = await sql<OnceRow[]>`
+    SELECT outcome, status, body, effect FROM sd_hold(${userId}, ${key}, ${hash}, ${reservationId},
+      ${concertId}, ${scheduleId}, ${seatNumber}, ${now}, ${expiresAt}, ${hold.defaultTicketLimit})`;
+  return row;
 }
 
 export async function findReservation(

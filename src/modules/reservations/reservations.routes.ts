@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { sendIdempotent } from '../../http/idempotency.js';
+import { userInBody } from '../../http/identity.js';
 import { queueGate } from '../../http/queue-gate.js';
 import type { Mount, TypeBoxApp } from '../../http/route-docs.js';
 import { IdempotencyHeaders, problems } from '../../http/schemas.js';
@@ -17,7 +18,10 @@ export const reserveMount: Mount = {
     'Needs the active X-Queue-Token of body.userId and an Idempotency-Key: a retry with the same key ' +
     'and body returns the first 201 (header Idempotent-Replayed: true); the same key with another body ' +
     'is 422; a retry while the first runs is 409 IDEMPOTENCY_KEY_IN_USE. 409 SEAT_UNAVAILABLE when the ' +
-    'seat is held or reserved; 404 SCHEDULE_NOT_FOUND for an unknown concert/schedule pair.',
+    'seat is held or reserved; 404 SCHEDULE_NOT_FOUND for an unknown concert/schedule pair, SEAT_NOT_FOUND for a ' +
+    'seat number the schedule lacks; 403 SALE_NOT_OPEN / SALE_CLOSED outside the schedule’s sales window; 409 ' +
+    'TICKET_LIMIT_REACHED when the user already holds or owns the sale’s limit of seats (held + paid, per concert; ' +
+    'TICKET_LIMIT_PER_USER, 4, unless the operator set another). Window and limit are checked in the hold’s SQL.',
 };
 
 export function reserveRoute(
@@ -34,6 +38,7 @@ export function reserveRoute(
       body: ReserveBody,
       response: { 201: Reservation, ...problems(400, 401, 403, 404, 409, 422) },
     },
+    config: { actsFor: userInBody },
     preHandler: queueGate(queue, { userIdOf: (request) => (request.body as { userId: number }).userId }),
     handler: async (request, reply) =>
       sendIdempotent(reply, await reservations.reserve(request.body, request.headers['idempotency-key'])),

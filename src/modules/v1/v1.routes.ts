@@ -1,9 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { preHandlerAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import { sendIdempotent } from '../../http/idempotency.js';
+import { userInBody, userInQuery } from '../../http/identity.js';
 import { queueGate } from '../../http/queue-gate.js';
 import { twinOf } from '../../http/route-docs.js';
 import { IdempotencyHeaders, PositiveId, problems, QueueTokenHeader } from '../../http/schemas.js';
+import { sendSeatMap } from '../concerts/concerts.routes.js';
 import { ScheduleList, SeatMap } from '../concerts/concerts.schemas.js';
 import type { ConcertsService } from '../concerts/concerts.service.js';
 import { payMount, payRoute } from '../payments/payments.routes.js';
@@ -21,6 +24,8 @@ export interface V1Deps {
   reservations: ReservationsService;
   wallet: WalletService;
   payments: PaymentsService;
+  /** Proof-of-work on joining (QUEUE_POW_DIFFICULTY), as on POST /waiting/issue. */
+  issueGuard?: preHandlerAsyncHookHandler;
 }
 
 export const V1_TAG = 'v1 (load-test plan routes)';
@@ -34,7 +39,7 @@ const same = (route: string) => `The same operation as ${route}: same gate, idem
 export const v1Routes: FastifyPluginAsyncTypebox<V1Deps> = async (app, deps) => {
   const { queue, concerts, reservations, wallet, payments } = deps;
 
-  issueRoute(app, twinOf(issueMount, 'POST', '/v1/api/queue/token', V1_TAG), queue);
+  issueRoute(app, twinOf(issueMount, 'POST', '/v1/api/queue/token', V1_TAG), queue, deps.issueGuard);
   checkRoute(app, twinOf(checkMount, 'POST', '/v1/api/queue/token/check', V1_TAG), queue);
 
   const UserQuery = Type.Object({ userId: PositiveId('The user.') });
@@ -49,6 +54,7 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1Deps> = async (app, deps) => 
         headers: QueueTokenHeader,
         response: { 200: BalanceReply, ...problems(400, 401, 403, 404) },
       },
+      config: { actsFor: userInQuery },
       preHandler: queueGate(queue, { userIdOf: (request) => (request.query as { userId: number }).userId }),
     },
     async (request) => wallet.balance(request.query.userId),
@@ -65,6 +71,7 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1Deps> = async (app, deps) => 
         body: ChargeForUserBody,
         response: { 200: ChargeReply, ...problems(400, 401, 403, 404, 409, 422) },
       },
+      config: { actsFor: userInBody },
       preHandler: queueGate(queue, { userIdOf: (request) => (request.body as { userId: number }).userId }),
     },
     async (request, reply) =>
@@ -107,7 +114,15 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1Deps> = async (app, deps) => 
         response: { 200: SeatMap, ...problems(400, 404) },
       },
     },
-    async (request) => concerts.listSeats(request.query.concertId, request.query.scheduleId),
+    async (request, reply) =>
+      sendSeatMap(
+        reply,
+        await concerts.seatMapAnswer(
+          request.query.concertId,
+          request.query.scheduleId,
+          request.headers['accept-encoding'],
+        ),
+      ),
   );
 
   reserveRoute(app, twinOf(reserveMount, 'POST', '/v1/api/concerts/reserve', V1_TAG), {

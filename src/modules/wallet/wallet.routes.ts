@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { sendIdempotent } from '../../http/idempotency.js';
+import { userInParams } from '../../http/identity.js';
 import { queueGate } from '../../http/queue-gate.js';
 import { IdempotencyHeaders, problems, QueueTokenHeader } from '../../http/schemas.js';
 import type { QueueService } from '../queue/queue.service.js';
@@ -24,6 +25,7 @@ export const walletRoutes: FastifyPluginAsyncTypebox<{ wallet: WalletService; qu
         headers: QueueTokenHeader,
         response: { 200: BalanceReply, ...problems(400, 401, 403, 404) },
       },
+      config: { actsFor: userInParams },
       preHandler: gate,
     },
     async (request) => wallet.balance(request.params.userId),
@@ -45,6 +47,7 @@ export const walletRoutes: FastifyPluginAsyncTypebox<{ wallet: WalletService; qu
         body: ChargeBody,
         response: { 200: ChargeReply, ...problems(400, 401, 403, 404, 409, 422) },
       },
+      config: { actsFor: userInParams },
       preHandler: gate,
     },
     async (request, reply) =>

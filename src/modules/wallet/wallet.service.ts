@@ -1,9 +1,9 @@
 import type { Clock } from '../../clock.js';
 import type { Sql } from '../../db/client.js';
+import { requestHash, settleOnce } from '../../db/idempotency/index.js';
 import { badRequest, notFound } from '../../errors.js';
-import { runIdempotent } from '../../http/idempotency.js';
 import { type ChargePolicy, checkChargeAmount, monthOf } from './charge-policy.js';
-import { addToMonthlyCharges, credit, findBalance, monthlyChargedSoFar } from './wallet.repository.js';
+import { type ChargeRefusal, chargeOnce, findBalance } from './wallet.repository.js';
 
 export interface ChargeReceipt {
   userId: number;
@@ -34,24 +34,24 @@ export function createWalletService({
       checkChargeAmount(amount, policy);
       const now = new Date(clock.now());
       const month = monthOf(now, policy.timeZone);
-      return runIdempotent<ChargeReceipt>(
-        sql,
-        { userId, operation: 'charge', key: idempotencyKey, payload: { amount } },
-        now,
-        async (tx) => {
-          // Users row first, then the month: the same lock order as every other writer.
-          const balance = await credit(tx, userId, amount, now);
-          if (balance === undefined) throw notFound('USER_NOT_FOUND', `User ${userId} does not exist.`);
-          const total = await addToMonthlyCharges(tx, { userId, month, amount, limit: policy.monthlyLimit });
-          if (total === undefined) {
-            const used = await monthlyChargedSoFar(tx, userId, month);
-            throw badRequest(
-              'MONTHLY_CHARGE_LIMIT_EXCEEDED',
-              `At most ${policy.monthlyLimit} won may be charged in ${month}; ${policy.monthlyLimit - used} won remain.`,
-            );
-          }
-          return { status: 200, body: { userId, amount: balance, charged: amount } };
-        },
+      // One statement, one round trip: claim, users row → ledger row → the month's upsert, stored answer.
+      const once = settleOnce<ChargeReceipt, ChargeRefusal>(
+        await chargeOnce(sql, {
+          userId,
+          key: idempotencyKey,
+          hash: requestHash({ amount }),
+          amount,
+          month,
+          limit: policy.monthlyLimit,
+          now,
+        }),
+      );
+      if (!once.refused) return once.result;
+      if (once.why.code === 'USER_NOT_FOUND')
+        throw notFound('USER_NOT_FOUND', `User ${userId} does not exist.`);
+      throw badRequest(
+        'MONTHLY_CHARGE_LIMIT_EXCEEDED',
+        `At most ${policy.monthlyLimit} won may be charged in ${month}; ${policy.monthlyLimit - once.why.used} won remain.`,
       );
     },
   };

@@ -93,7 +93,13 @@ describe('concert catalog and seat map', () => {
     expect(response.statusCode).toBe(200);
     const { seats } = response.json();
     expect(seats.map((s: { seatNumber: number }) => s.seatNumber)).toEqual(range(1, 50));
-    expect(seats[0]).toEqual({ seatNumber: 1, status: 'AVAILABLE', price: 80_000 });
+    expect(seats[0]).toEqual({
+      seatNumber: 1,
+      status: 'AVAILABLE',
+      price: 80_000,
+      section: 'A',
+      label: 'A-1',
+    });
 
     const wrongConcert = await seatMap(t, 2, 1);
     expect(wrongConcert.statusCode).toBe(404);

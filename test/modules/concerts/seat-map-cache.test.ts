@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredSeatMap } from '../../../src/modules/concerts/concerts.repository.js';
-import { SeatMapCache } from '../../../src/modules/concerts/seat-map-cache.js';
+import { PENDING_SHARE_MS, SeatMapCache } from '../../../src/modules/concerts/seat-map-cache.js';
 
 const map = (): StoredSeatMap => ({
   concertId: 1,
+  salesOpenAt: null,
+  salesCloseAt: null,
   seats: [1, 2, 3].map((seatNumber) => ({
     seatNumber,
     price: 80_000,
     status: 'AVAILABLE',
     holdExpiresAt: null,
+    section: 'A',
+    label: `A-${seatNumber}`,
   })),
 });
 const sold = { seatNumber: 2, price: 80_000, status: 'RESERVED' as const, holdExpiresAt: null };
@@ -41,7 +45,7 @@ describe('seat-map cache', () => {
     cache.apply(1, 5, sold);
     const patched = await cache.get(1, 5, 1, load);
     expect(loads).toBe(1);
-    expect(patched?.seats[1]).toEqual(sold);
+    expect(patched?.seats[1]).toEqual({ ...sold, section: 'A', label: 'A-2' });
 
     cache.apply(1, 7, { ...sold, seatNumber: 3 }); // version 6 came from elsewhere: unknown change
     expect(cache.peek(1)?.seats[2]).toMatchObject({ status: 'RESERVED' }); // still a fact for refusals
@@ -69,5 +73,27 @@ describe('seat-map cache', () => {
       return map();
     });
     expect(loads).toBe(1);
+  });
+
+  // Found by `npm run chaos`: a load that never settled (a query lost in a PostgreSQL
+  // restart) was handed to every reader of that schedule for 10 s after PostgreSQL was back.
+  it('shares a running load only while it is young, so one that hangs does not hang later readers', async () => {
+    const cache = new SeatMapCache(10_000);
+    let loads = 0;
+    const hung = () => {
+      loads += 1;
+      return new Promise<StoredSeatMap | undefined>(() => {});
+    };
+    void cache.get(1, 0, 0, hung);
+    void cache.get(1, 0, PENDING_SHARE_MS - 1, hung);
+    expect(loads).toBe(1);
+    const fresh = await cache.get(1, 0, PENDING_SHARE_MS, async () => {
+      loads += 1;
+      return map();
+    });
+    expect(loads).toBe(2);
+    expect(fresh).toEqual(map());
+    await cache.get(1, 0, 5_000, hung); // the finished load serves again, at any age below maxAgeMs
+    expect(loads).toBe(2);
   });
 });

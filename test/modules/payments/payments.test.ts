@@ -11,7 +11,10 @@ describe('payments', () => {
   let t: TestApp;
   beforeAll(async () => {
     // Tokens outlive the clock jumps past hold expiry below.
-    t = await createTestApp({ env: { HOLD_SECONDS: '300', QUEUE_ACTIVE_TTL_SECONDS: '86400' } });
+    t = await createTestApp({
+      // One user pays for 20 seats below: a limit per user is tested in test/modules/sales.
+      env: { HOLD_SECONDS: '300', QUEUE_ACTIVE_TTL_SECONDS: '86400', TICKET_LIMIT_PER_USER: '100' },
+    });
   });
   afterAll(() => t.close());
 

@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { QueueSettings, QueueStore } from '../../../src/modules/queue/queue-store.js';
-import { createTestQueueStore, storeKinds } from '../../helpers/stores.js';
+import type {
+  Placement,
+  QueueSettings,
+  QueueStore,
+  RoomState,
+} from '../../../src/modules/queue/queue-store.js';
+import { createTestQueueStore, storeKinds, testRoom } from '../../helpers/stores.js';
 
 const SETTINGS: QueueSettings = {
   admitPerTick: 100,
@@ -11,6 +16,14 @@ const SETTINGS: QueueSettings = {
   rateWindowMs: 60_000,
 };
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
+const NO_HINTS = { floorSeq: 0, floorBoundary: 0 };
+const positionOf = (placement: Placement) => (placement.state === 'WAITING' ? placement.position : 0);
+
+/** A live waiter's place in the per-tick state: exact where sampled. */
+function rankIn(state: RoomState, seq: number): number | undefined {
+  const i = state.seqs.indexOf(seq);
+  return i < 0 ? undefined : state.ranks[i];
+}
 
 describe.each(storeKinds())('QueueStore contract: %s', (kind) => {
   const stores: QueueStore[] = [];
@@ -23,116 +36,176 @@ describe.each(storeKinds())('QueueStore contract: %s', (kind) => {
     await Promise.all(stores.splice(0).map((store) => store.close()));
   });
 
-  it('queues users in arrival order and gives a returning user the same token and place', async () => {
+  it('queues users in arrival order and gives a returning user the same place', async () => {
     const store = open();
-    const first = await store.issue(7, 'token-7', T0);
-    const second = await store.issue(8, 'token-8', T0);
-    expect(first.entry).toMatchObject({ state: 'WAITING', tokenId: 'token-7', position: 1 });
-    expect(second.entry).toMatchObject({ state: 'WAITING', tokenId: 'token-8', position: 2 });
-    const again = await store.issue(7, 'another-token', T0 + 5);
-    expect(again.entry).toMatchObject({ state: 'WAITING', tokenId: 'token-7', position: 1 });
-    expect(await store.counts()).toEqual({ waiting: 2, active: 0 });
+    const room = testRoom();
+    const first = await store.issue(room, 7, T0);
+    const second = await store.issue(room, 8, T0);
+    expect(first).toMatchObject({ state: 'WAITING', position: 1, issuedAt: T0 });
+    expect(second).toMatchObject({ state: 'WAITING', position: 2 });
+    expect(second.seq).toBeGreaterThan(first.seq);
+    // The counter starts from the clock, so a store that lost its data never reuses a seq.
+    expect(first.seq).toBeGreaterThan(T0 * 1000);
+    expect(await store.issue(room, 7, T0 + 5)).toEqual(first);
+    expect(await store.counts(room)).toEqual({ waiting: 2, active: 0 });
+    expect(await store.counts(testRoom())).toEqual({ waiting: 0, active: 0 });
   });
 
-  it('keeps FIFO order under 1,000 concurrent issues', async () => {
+  it('keeps FIFO order under 1,000 concurrent issues, admitting the next 100 places per tick', async () => {
     const store = open({ admitPerTick: 100 });
+    const room = testRoom();
     const users = Array.from({ length: 1000 }, (_, i) => i + 1);
-    const issued = await Promise.all(users.map((u) => store.issue(u, `t${u}`, T0)));
-    const positionOf = new Map(
-      issued.map((view, i) => [users[i]!, (view.entry as { position: number }).position]),
-    );
-    expect([...positionOf.values()].sort((a, b) => a - b)).toEqual(users);
-
-    // Each tick admits exactly the next 100 places, in order.
+    const placed = await Promise.all(users.map((u) => store.issue(room, u, T0)));
+    expect(placed.map(positionOf).sort((a, b) => a - b)).toEqual(users);
+    const bySeq = [...placed].sort((a, b) => a.seq - b.seq);
+    expect(bySeq.map(positionOf)).toEqual(users);
     for (let tick = 1; tick <= 10; tick++) {
-      const now = T0 + tick * 1000;
-      expect((await store.admit(now)).admitted).toBe(100);
-      const states = await Promise.all(users.map((u) => store.check(u, `t${u}`, now)));
-      users.forEach((u, i) => {
-        const shouldBeActive = positionOf.get(u)! <= tick * 100;
-        expect(states[i]!.entry?.state).toBe(shouldBeActive ? 'ACTIVE' : 'WAITING');
-        if (!shouldBeActive)
-          expect(states[i]!.entry).toMatchObject({ position: positionOf.get(u)! - tick * 100 });
-      });
+      expect((await store.admit(room, T0 + tick * 1000, NO_HINTS)).admitted).toBe(100);
+      const state = (await store.view(room, 0))!;
+      expect(state.boundary).toBe(bySeq[tick * 100 - 1]!.seq);
+      expect(state.waiting).toBe(1000 - tick * 100);
+      if (tick < 10) expect(rankIn(state, bySeq[tick * 100]!.seq)).toBe(1);
     }
+    expect(await store.counts(room)).toEqual({ waiting: 0, active: 1000 });
   });
 
   it('gives one place per user under 100 concurrent duplicate issues', async () => {
     const store = open();
-    await store.issue(1, 'first-in-line', T0);
-    const views = await Promise.all(Array.from({ length: 100 }, (_, i) => store.issue(2, `dup-${i}`, T0)));
-    const tokenIds = new Set(views.map((view) => view.entry.tokenId));
-    expect(tokenIds.size).toBe(1);
-    expect(new Set(views.map((view) => (view.entry as { position: number }).position))).toEqual(new Set([2]));
-    expect(await store.counts()).toEqual({ waiting: 2, active: 0 });
+    const room = testRoom();
+    await store.issue(room, 1, T0);
+    const placed = await Promise.all(Array.from({ length: 100 }, () => store.issue(room, 2, T0)));
+    expect(new Set(placed.map((p) => p.seq)).size).toBe(1);
+    expect(new Set(placed.map(positionOf))).toEqual(new Set([2]));
+    expect(await store.counts(room)).toEqual({ waiting: 2, active: 0 });
   });
 
-  it('admits no more than the rate per tick and never more than the cap', async () => {
+  it('admits no more than the rate per tick, never more than the cap, once per time slot', async () => {
     const store = open({ admitPerTick: 10, maxActive: 25 });
-    await Promise.all(Array.from({ length: 100 }, (_, i) => store.issue(i + 1, `t${i + 1}`, T0)));
+    const room = testRoom();
+    const placed = [];
+    for (let u = 1; u <= 100; u++) placed.push(await store.issue(room, u, T0));
     const admitted: number[] = [];
     for (let tick = 1; tick <= 5; tick++) {
-      admitted.push((await store.admit(T0 + tick * 1000)).admitted);
-      expect((await store.counts()).active).toBeLessThanOrEqual(25);
+      admitted.push((await store.admit(room, T0 + tick * 1000, NO_HINTS)).admitted);
+      expect((await store.counts(room)).active).toBeLessThanOrEqual(25);
     }
     expect(admitted).toEqual([10, 10, 5, 0, 0]);
-    // A second tick in the same time slot (another process) admits nothing.
-    expect(await store.admit(T0 + 5500)).toMatchObject({ ran: false, admitted: 0 });
-    // A finished payment frees a slot for the next tick.
-    expect(await store.expire(1, 't1')).toBe(true);
-    expect((await store.admit(T0 + 6000)).admitted).toBe(1);
-    expect(await store.counts()).toEqual({ waiting: 74, active: 25 });
+    expect(await store.admit(room, T0 + 5500, NO_HINTS)).toMatchObject({ ran: false, admitted: 0 });
+    // A finished payment frees a slot for the next tick; only the place's own seq ends it.
+    expect(await store.expire(room, 1, placed[1]!.seq)).toBe(false);
+    expect(await store.expire(room, 1, placed[0]!.seq)).toBe(true);
+    expect((await store.admit(room, T0 + 6000, NO_HINTS)).admitted).toBe(1);
+    expect(await store.counts(room)).toEqual({ waiting: 74, active: 25 });
+    const state = (await store.view(room, 0))!;
+    expect(state.history.reduce((sum, r) => sum + r.admitted, 0)).toBe(26);
+    expect(state.history.every((r) => r.admitted <= 10)).toBe(true);
   });
 
-  it('drops idle waiters and gives their place to the next', async () => {
+  it('drops idle waiters (batched liveness keeps the others), lists them, and queues them anew', async () => {
     const store = open({ idleTimeoutMs: 10_000, admitPerTick: 1 });
-    await store.issue(1, 'a', T0);
-    await store.issue(2, 'b', T0);
-    await store.issue(3, 'c', T0);
-    // Users 2 and 3 keep polling; user 1 goes quiet.
+    const room = testRoom();
+    const a = await store.issue(room, 1, T0);
+    const b = await store.issue(room, 2, T0);
+    const c = await store.issue(room, 3, T0);
     for (const at of [T0 + 4000, T0 + 8000, T0 + 12_000]) {
-      await store.check(2, 'b', at);
-      await store.check(3, 'c', at);
+      await store.touch(
+        room,
+        [b, c].map((p, i) => ({ userId: i + 2, seq: p.seq, issuedAt: p.issuedAt })),
+        at,
+      );
     }
-    expect((await store.check(1, 'a', T0 + 12_000)).entry).toBeNull();
-    expect(await store.admit(T0 + 12_000)).toMatchObject({ admitted: 1, abandoned: 1 });
-    expect((await store.check(2, 'b', T0 + 12_500)).entry?.state).toBe('ACTIVE');
-    expect((await store.check(3, 'c', T0 + 12_500)).entry).toMatchObject({ state: 'WAITING', position: 1 });
-    // Coming back after abandoning means a new place at the back.
-    const back = await store.issue(1, 'a2', T0 + 13_000);
-    expect(back.entry).toMatchObject({ state: 'WAITING', tokenId: 'a2', position: 2 });
+    expect(await store.admit(room, T0 + 12_000, NO_HINTS)).toMatchObject({ admitted: 1, abandoned: 1 });
+    expect(await store.lastSeen(room, 3, c.seq)).toBe(T0 + 12_000);
+    expect(await store.lastSeen(room, 3, b.seq)).toBeNull();
+    expect(await store.lastSeen(room, 1, a.seq)).toBeNull();
+    expect(await store.lastSeen(room, 2, b.seq)).toBeNull(); // admitted: no longer waiting
+    const state = (await store.view(room, 0))!;
+    expect(state.dropped.map((d) => d.seq)).toEqual([a.seq]);
+    expect(state.boundary).toBe(b.seq);
+    expect(rankIn(state, c.seq)).toBe(1);
+    expect((await store.view(room, T0 + 12_001))!.dropped).toEqual([]);
+    // Neither a touch nor a claim brings a dropped place back: a new place at the back.
+    expect(await store.touch(room, [{ userId: 1, seq: a.seq, issuedAt: T0 }], T0 + 12_500)).toBe(0);
+    const back = await store.issue(room, 1, T0 + 13_000, { userId: 1, seq: a.seq, issuedAt: T0 });
+    expect(back).toMatchObject({ state: 'WAITING', position: 2 });
+    expect(back.seq).toBeGreaterThan(c.seq);
   });
 
-  it('expires active tokens after their time and frees the slot', async () => {
+  it('expires active places after their time and frees the slot', async () => {
     const store = open({ activeTtlMs: 30_000, maxActive: 1, admitPerTick: 5 });
-    await store.issue(1, 'a', T0);
-    await store.issue(2, 'b', T0);
-    await store.admit(T0 + 1000);
-    expect((await store.check(1, 'a', T0 + 30_999)).entry).toMatchObject({
+    const room = testRoom();
+    const a = await store.issue(room, 1, T0);
+    await store.issue(room, 2, T0);
+    await store.admit(room, T0 + 1000, NO_HINTS);
+    expect(await store.issue(room, 1, T0 + 2000)).toEqual({
       state: 'ACTIVE',
-      expiresAt: T0 + 31_000,
+      seq: a.seq,
+      issuedAt: T0,
+      activeUntil: T0 + 31_000,
     });
-    expect((await store.check(1, 'a', T0 + 31_000)).entry).toBeNull();
-    await store.check(2, 'b', T0 + 30_000);
-    expect(await store.admit(T0 + 31_000)).toMatchObject({ admitted: 1, expired: 1 });
-    expect((await store.check(2, 'b', T0 + 31_500)).entry?.state).toBe('ACTIVE');
+    await store.touch(room, [{ userId: 2, seq: a.seq + 1, issuedAt: T0 }], T0 + 30_000);
+    expect(await store.admit(room, T0 + 31_000, NO_HINTS)).toMatchObject({ admitted: 1, expired: 1 });
+    expect(await store.counts(room)).toEqual({ waiting: 0, active: 1 });
   });
 
-  it('rejects a token that is not the user’s live one', async () => {
-    const store = open();
-    await store.issue(1, 'real', T0);
-    expect((await store.check(1, 'other', T0)).entry).toBeNull();
-    expect((await store.check(99, 'real', T0)).entry).toBeNull();
-    expect(await store.expire(1, 'other')).toBe(false);
+  it('after a data loss: the counter resumes above every seq, signed places come back in order', async () => {
+    const before = open();
+    const room = testRoom();
+    const early = [];
+    for (let u = 1; u <= 5; u++) early.push(await before.issue(room, u, T0));
+    await before.admit(room, T0 + 1000, NO_HINTS);
+    // A fresh store (another room name stands in for Redis restarted empty).
+    const after = open({ admitPerTick: 2 });
+    const lost = testRoom();
+    const late = await after.issue(lost, 99, T0 + 5000);
+    expect(late.seq).toBeGreaterThan(early[4]!.seq);
+    // Waiters come back (a process's liveness flush, or an issue carrying the token).
+    await after.touch(
+      lost,
+      early.slice(2, 4).map((p, i) => ({ userId: i + 3, seq: p.seq, issuedAt: T0 })),
+      T0 + 5100,
+    );
+    expect(
+      await after.issue(lost, 5, T0 + 5200, { userId: 5, seq: early[4]!.seq, issuedAt: T0 }),
+    ).toMatchObject({
+      seq: early[4]!.seq,
+      position: 3,
+    });
+    // The process's boundary is the floor: places 1 and 2 (admitted before the loss) stay behind it.
+    await after.admit(lost, T0 + 6000, { floorSeq: late.seq, floorBoundary: early[1]!.seq });
+    expect(await after.touch(lost, [{ userId: 1, seq: early[0]!.seq, issuedAt: T0 }], T0 + 6100)).toBe(0);
+    const state = (await after.view(lost, 0))!;
+    expect(state.boundary).toBe(early[3]!.seq);
+    expect(state.seqs).toEqual([early[4]!.seq, late.seq]);
   });
 
-  it('reports no admission rate before the first admission, then the measured one', async () => {
-    const store = open({ admitPerTick: 10 });
-    await Promise.all(Array.from({ length: 50 }, (_, i) => store.issue(i + 1, `t${i + 1}`, T0)));
-    expect((await store.check(50, 't50', T0)).admissionRate).toBeNull();
-    await store.admit(T0 + 1000);
-    await store.admit(T0 + 2000);
-    const view = await store.check(50, 't50', T0 + 2000);
-    expect(view.admissionRate).toBeCloseTo(10, 5); // 20 admitted over two 1 s ticks
+  it('samples the line: exact for the first maxActive places, within 1% further back', async () => {
+    const store = open({ maxActive: 50, admitPerTick: 1, idleTimeoutMs: 10_000 });
+    const room = testRoom();
+    const placed = [];
+    for (let start = 1; start <= 3000; start += 500) {
+      const batch = Array.from({ length: 500 }, (_, i) => start + i);
+      placed.push(...(await Promise.all(batch.map((u) => store.issue(room, u, T0)))));
+    }
+    // Every seventh user goes quiet and is dropped.
+    const live = placed
+      .map((p, i) => ({ userId: i + 1, seq: p.seq, issuedAt: T0 }))
+      .filter((p) => p.userId % 7 !== 0);
+    await store.touch(room, live, T0 + 9000);
+    await store.admit(room, T0 + 10_000, NO_HINTS);
+    const state = (await store.view(room, 0))!;
+    const line = live
+      .map((p) => p.seq)
+      .sort((a, b) => a - b)
+      .slice(1);
+    expect(state.waiting).toBe(line.length);
+    expect(state.seqs.slice(0, 50)).toEqual(line.slice(0, 50));
+    for (let i = 0; i < state.seqs.length; i++) expect(line[state.ranks[i]! - 1]).toBe(state.seqs[i]);
+    for (let i = 1; i < state.ranks.length; i++) {
+      expect(state.ranks[i]! - state.ranks[i - 1]!).toBeLessThanOrEqual(
+        Math.max(1, state.ranks[i - 1]! * 0.01),
+      );
+    }
+    expect(state.ranks.at(-1)).toBe(line.length);
   });
 });

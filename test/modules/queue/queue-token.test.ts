@@ -1,14 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { createTokenSigner } from '../../../src/modules/queue/queue-token.js';
+import { createTokenSigner, type TokenClaims } from '../../../src/modules/queue/queue-token.js';
 
+// The token's format changed with "the token carries the place": it signs the room, the
+// arrival seq, the issue time and, once admitted, the admission expiry.
 describe('queue tokens', () => {
   const signer = createTokenSigner('a-secret-of-at-least-16');
+  const waiting: TokenClaims = {
+    userId: 7,
+    room: 'main',
+    seq: 1_795_000_000_000_123,
+    issuedAt: 1_795_000_000_000,
+  };
+
+  it('round-trips every claim, large seqs included', () => {
+    expect(signer.verify(signer.sign(waiting))).toEqual(waiting);
+    const active = { ...waiting, room: 'concert-42', activeUntil: 1_795_000_600_000 };
+    expect(signer.verify(signer.sign(active))).toEqual(active);
+    expect(signer.sign(waiting)).toMatch(/^7\.main\./);
+  });
 
   it('verifies its own tokens and nothing else', () => {
-    const token = signer.sign({ userId: 7, tokenId: signer.newTokenId() });
-    expect(signer.verify(token)).toMatchObject({ userId: 7 });
+    const token = signer.sign(waiting);
     expect(createTokenSigner('another-secret-123456').verify(token)).toBeNull();
     expect(signer.verify(token.replace(/^7\./, '8.'))).toBeNull();
+    expect(signer.verify(token.replace('.main.', '.other.'))).toBeNull();
+    // Turning a waiting token into an admitted one is a forgery like any other.
+    expect(signer.verify(token.replace('.w.', '.zzzzzzzz.'))).toBeNull();
     expect(signer.verify('')).toBeNull();
     expect(signer.verify('7.short.sig')).toBeNull();
   });
@@ -16,7 +33,7 @@ describe('queue tokens', () => {
   it('rejects every other spelling of the signature, including its spare bits', () => {
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     for (let i = 0; i < 20; i++) {
-      const token = signer.sign({ userId: 1, tokenId: signer.newTokenId() });
+      const token = signer.sign({ ...waiting, seq: waiting.seq + i });
       for (const c of alphabet) {
         if (c === token.at(-1)) continue;
         expect(signer.verify(`${token.slice(0, -1)}${c}`)).toBeNull();

@@ -28,7 +28,13 @@ describe('seat holds', () => {
     });
     expect(body.reservationId).toMatch(/^[0-9a-f-]{36}$/);
     const seat = (await seatMap(t, 1, 1)).json().seats[6];
-    expect(seat).toEqual({ seatNumber: 7, status: 'TEMP_RESERVED', price: 80_000 });
+    expect(seat).toEqual({
+      seatNumber: 7,
+      status: 'TEMP_RESERVED',
+      price: 80_000,
+      section: 'A',
+      label: 'A-7',
+    });
 
     const fetched = await t.app.inject({ method: 'GET', url: `/reservations/${body.reservationId}` });
     expect(fetched.statusCode).toBe(200);
@@ -41,7 +47,7 @@ describe('seat holds', () => {
 
   it.each([
     ['seat 0', { seatNumber: 0 }, 400, 'VALIDATION_FAILED'],
-    ['seat 51', { seatNumber: 51 }, 400, 'VALIDATION_FAILED'],
+    ['seat 51 (the demo schedules have 50)', { seatNumber: 51 }, 404, 'SEAT_NOT_FOUND'],
     ['seat as a string', { seatNumber: '3' }, 400, 'VALIDATION_FAILED'],
     ['unknown schedule', { scheduleId: 9999 }, 404, 'SCHEDULE_NOT_FOUND'],
     ['schedule of another concert', { concertId: 2, scheduleId: 1 }, 404, 'SCHEDULE_NOT_FOUND'],

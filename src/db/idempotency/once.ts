@@ -1,0 +1,72 @@
+import { AppError, conflict } from '../../errors.js';
+import type { Queryable, Sql } from '../client.js';
+import { type IdempotencyScope, type IdempotentResult, requestHash } from './scope.js';
+
+/**
+ * What an operation's SQL function answers (migration 008): the idempotency record,
+ * the rules and the writes all ran in that one statement, in autocommit.
+ */
+export interface OnceRow {
+  outcome: 'DONE' | 'REPLAY' | 'IN_USE' | 'REUSED' | 'REFUSED';
+  status: number | null;
+  body: unknown;
+  /** After-commit facts of a new effect (the seat that changed); never stored. */
+  effect: unknown;
+}
+
+/** A new effect or a replay, or the function's account of why nothing changed. */
+export type Once<T, Why, Effect> =
+  | { refused: false; result: IdempotentResult<T>; effect: Effect | undefined }
+  | { refused: true; why: Why };
+
+/**
+ * Reads an operation function's answer: 409 while the key is in flight, 422 for a
+ * reused key; a replay carries no effect (its after-commit work ran the first time).
+ */
+export function settleOnce<T, Why, Effect = never>(row: OnceRow | undefined): Once<T, Why, Effect> {
+  if (!row) throw new Error('operation function returned no row');
+  switch (row.outcome) {
+    case 'IN_USE':
+      throw conflict(
+        'IDEMPOTENCY_KEY_IN_USE',
+        'A request with this Idempotency-Key is still being processed.',
+      );
+    case 'REUSED':
+      throw keyReused();
+    case 'REFUSED':
+      return { refused: true, why: row.body as Why };
+    case 'REPLAY':
+    case 'DONE':
+      return {
+        refused: false,
+        result: { status: row.status!, body: row.body as T, replayed: row.outcome === 'REPLAY' },
+        effect: row.outcome === 'DONE' ? (row.effect as Effect) : undefined,
+      };
+  }
+}
+
+const keyReused = () =>
+  new AppError(
+    'IDEMPOTENCY_KEY_REUSED',
+    422,
+    'This Idempotency-Key was used with a different request body; use a new key for a new request.',
+  );
+
+/** The stored response for a key, if any (for replays that need no new effect): one statement. */
+export async function findReplay<T>(
+  db: Queryable,
+  scope: IdempotencyScope,
+): Promise<IdempotentResult<T> | undefined> {
+  const [row] = await db<{ request_hash: string; response_status: number; response_body: unknown }[]>`
+    SELECT request_hash, response_status, response_body FROM idempotency_keys
+    WHERE user_id = ${scope.userId} AND operation = ${scope.operation} AND key = ${scope.key}`;
+  if (!row) return undefined;
+  if (row.request_hash !== requestHash(scope.payload)) throw keyReused();
+  return { status: row.response_status, body: row.response_body as T, replayed: true };
+}
+
+/** Deletes stored responses older than the retention; safe to run from every process. */
+export async function pruneIdempotencyKeys(sql: Sql, olderThan: Date): Promise<number> {
+  const deleted = await sql`DELETE FROM idempotency_keys WHERE created_at < ${olderThan}`;
+  return deleted.count;
+}

@@ -1,0 +1,141 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Sql } from 'postgres';
+import { Type } from 'typebox';
+import type { Clock } from '../../clock.js';
+import { type OperatorCheck, operatorGate } from '../../http/admin-auth.js';
+import type { ResponseCounter } from '../../http/response-counter.js';
+import { adminSchema } from '../admin/admin-route.js';
+import type { QueueStore } from '../queue/queue-store.js';
+import type { QueueTicker } from '../queue/queue-ticker.js';
+import { saleFigures } from './dashboard.repository.js';
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+const liveExample = {
+  at: '2026-12-01T03:00:02.000Z',
+  queue: {
+    room: 'main',
+    waiting: 1200,
+    active: 1000,
+    admittedPerSecond: 50,
+    admitPerTick: 50,
+    maxActive: 1000,
+    tickMs: 1000,
+  },
+  responses: { windowSeconds: 60, total: 5400, clientErrors: 120, serverErrors: 0 },
+  sales: [
+    {
+      concertId: 4,
+      scheduleId: 11,
+      title: 'Spring Night',
+      startsAt: '2026-12-24T10:00:00.000Z',
+      salesOpenAt: '2026-12-01T03:00:00.000Z',
+      salesCloseAt: '2026-12-24T09:00:00.000Z',
+      ticketLimit: 2,
+      seats: 5000,
+      holds: 310,
+      sold: 1450,
+      revenue: 116000000,
+    },
+  ],
+};
+
+const Live = Type.Object(
+  {
+    at: Type.String({ format: 'date-time' }),
+    queue: Type.Object(
+      {
+        room: Type.String(),
+        waiting: Type.Integer(),
+        active: Type.Integer(),
+        admittedPerSecond: Type.Union([Type.Number(), Type.Null()], {
+          description: 'Measured over the recent ticks; null before any admission.',
+        }),
+        admitPerTick: Type.Integer(),
+        maxActive: Type.Integer(),
+        tickMs: Type.Integer(),
+      },
+      { description: 'The waiting room every sale uses today (no per-sale rooms yet).' },
+    ),
+    responses: Type.Object(
+      {
+        windowSeconds: Type.Integer(),
+        total: Type.Integer(),
+        clientErrors: Type.Integer(),
+        serverErrors: Type.Integer(),
+      },
+      { description: 'API responses of this process in the window (operator routes and pages not counted).' },
+    ),
+    sales: Type.Array(
+      Type.Object({
+        concertId: Type.Integer(),
+        scheduleId: Type.Integer(),
+        title: Type.String(),
+        startsAt: Type.String({ format: 'date-time' }),
+        salesOpenAt: Nullable(Type.String({ format: 'date-time' })),
+        salesCloseAt: Nullable(Type.String({ format: 'date-time' })),
+        ticketLimit: Type.Union([Type.Integer(), Type.Null()], {
+          description: 'Null: TICKET_LIMIT_PER_USER.',
+        }),
+        seats: Type.Integer(),
+        holds: Type.Integer({ description: 'Seats held right now (unexpired).' }),
+        sold: Type.Integer(),
+        revenue: Type.Integer({ description: 'Won: the prices of the seats sold now (refunds excluded).' }),
+      }),
+    ),
+  },
+  { examples: [liveExample] },
+);
+
+export interface DashboardDeps {
+  checks: readonly OperatorCheck[];
+  sql: Sql;
+  clock: Clock;
+  queueStore: QueueStore;
+  ticker: QueueTicker;
+  room: string;
+  admitPerTick: number;
+  maxActive: number;
+  responses: ResponseCounter;
+}
+
+/** GET /admin/live: the figures the operator dashboard polls, behind the operator gate. */
+export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardDeps> = async (app, deps) => {
+  app.addHook('onRequest', operatorGate(deps.checks));
+  app.get(
+    '/admin/live',
+    {
+      schema: adminSchema(
+        'Live figures of the sales',
+        'What the operator dashboard at /admin polls every 2 s: the waiting room (waiting, active, measured ' +
+          'admission rate, its settings), this process’s API responses by class over the last minute, and per ' +
+          'sale whose show has not started (the next 20) the seats held now, sold and their revenue, counted ' +
+          'from the schedule’s seats. One queue-store call and one SQL statement per request.',
+        { status: 200, schema: Live },
+        [503],
+        { audited: false },
+      ),
+    },
+    async () => {
+      const now = deps.clock.now();
+      const [counts, sales] = await Promise.all([
+        deps.queueStore.counts(deps.room),
+        saleFigures(deps.sql, new Date(now), 20),
+      ]);
+      const rates = deps.ticker.view(deps.room).rates();
+      return {
+        at: new Date(now).toISOString(),
+        queue: {
+          room: deps.room,
+          ...counts,
+          admittedPerSecond: rates ? Math.round(rates.admitted * 100) / 100 : null,
+          admitPerTick: deps.admitPerTick,
+          maxActive: deps.maxActive,
+          tickMs: deps.ticker.tickMs,
+        },
+        responses: deps.responses.snapshot(),
+        sales,
+      };
+    },
+  );
+};

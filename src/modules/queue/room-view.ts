@@ -1,0 +1,194 @@
+import type { AdmissionRecord, QueueSettings, RoomState, SignedPlace } from './queue-store.js';
+import type { TokenClaims } from './queue-token.js';
+
+export type TokenStatus =
+  | { readonly state: 'ACTIVE'; readonly activeUntil: number }
+  | {
+      readonly state: 'WAITING';
+      readonly position: number;
+      /** This process has not seen the waiter for the idle window: others may have (ask the store). */
+      readonly unconfirmed?: boolean;
+    }
+  | { readonly state: 'EXPIRED' };
+
+/** Per second over the rate window, and the drops counted in it. */
+export interface Rates {
+  readonly admitted: number;
+  readonly dropped: number;
+  readonly droppedInWindow: number;
+}
+
+const EXPIRED: TokenStatus = { state: 'EXPIRED' };
+
+/** The last index i with sorted[i] ≤ value, or -1. */
+function floorIndex(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/**
+ * What one process knows about one room: the per-tick state read from the store,
+ * plus what it keeps itself (the boundary never goes back, dropped seqs, admission
+ * history, revocations, the waiters it has seen). Every check and gate is answered
+ * from here by arithmetic: no store call per request.
+ */
+export class RoomView {
+  state: RoomState | null = null;
+  boundary = 0;
+  oldBoundary = 0;
+  maxSeq = 0;
+  /** The newest drop time read, so the next read asks only for newer ones. */
+  droppedSince = 0;
+  private readonly dropped = new Set<number>();
+  private readonly history = new Map<number, AdmissionRecord>();
+  /** `history` by time; boundaries only grow with time, so it is sorted by boundary too. */
+  private timeline: AdmissionRecord[] = [];
+  private rateCache: Rates | null = null;
+  private readonly revoked = new Map<number, number>();
+  /** Waiters this process saw, by user: their place and when (for liveness and store recovery). */
+  readonly seen = new Map<number, SignedPlace & { at: number }>();
+  /** Seen since the last flush: sent to the store once per tick. */
+  pending = new Map<number, SignedPlace>();
+
+  constructor(private readonly settings: QueueSettings) {}
+
+  /** Takes a freshly read state; true when the store lost its data since the last one. */
+  apply(state: RoomState, now: number): boolean {
+    const reset = this.state !== null && state.epoch !== this.state.epoch;
+    if (!this.state || reset || state.builtAt >= this.state.builtAt) this.state = state;
+    this.boundary = Math.max(this.boundary, state.boundary);
+    this.oldBoundary = Math.max(this.oldBoundary, state.oldBoundary);
+    this.maxSeq = Math.max(this.maxSeq, state.maxSeq);
+    for (const { seq, at } of state.dropped) {
+      this.dropped.add(seq);
+      this.droppedSince = Math.max(this.droppedSince, at);
+    }
+    for (const record of state.history) this.history.set(record.at, record);
+    this.prune(now);
+    this.timeline = [...this.history.values()].sort((a, b) => a.at - b.at);
+    this.rateCache = this.measureRates(now);
+    return reset;
+  }
+
+  /** The status of an authentic token, from the token and this view alone. */
+  status(claims: TokenClaims, now: number, localLiveness: boolean): TokenStatus {
+    const { seq, userId } = claims;
+    if (this.revoked.has(seq)) return EXPIRED;
+    if (claims.activeUntil !== undefined) {
+      return claims.activeUntil > now ? { state: 'ACTIVE', activeUntil: claims.activeUntil } : EXPIRED;
+    }
+    if (this.dropped.has(seq)) return EXPIRED;
+    if (seq <= this.boundary) {
+      const admittedAt = seq <= this.oldBoundary ? undefined : this.admittedAt(seq);
+      if (admittedAt === undefined || admittedAt + this.settings.activeTtlMs <= now) return EXPIRED;
+      return { state: 'ACTIVE', activeUntil: admittedAt + this.settings.activeTtlMs };
+    }
+    // One process sees every check: its own record decides liveness at once. With many,
+    // another process may have seen the waiter, so the tick's drop list decides.
+    const seen = this.seen.get(userId);
+    const stale = seen?.seq === seq && seen.at + this.settings.idleTimeoutMs <= now;
+    if (stale && localLiveness) return EXPIRED;
+    return stale
+      ? { state: 'WAITING', position: this.position(seq), unconfirmed: true }
+      : { state: 'WAITING', position: this.position(seq) };
+  }
+
+  /** A waiter's place: exact in the sampled head, interpolated (≤ 1% off) further back. */
+  position(seq: number): number {
+    const state = this.state;
+    if (!state) {
+      let ahead = 0;
+      for (const place of this.seen.values()) if (place.seq < seq && place.seq > this.boundary) ahead += 1;
+      return ahead + 1;
+    }
+    const { seqs, ranks } = state;
+    const i = floorIndex(seqs, seq);
+    if (i < 0) return 1;
+    if (seqs[i] === seq) return ranks[i]!;
+    if (i === seqs.length - 1) return state.waiting + Math.max(1, seq - state.maxSeq);
+    const [r1, r2, q1, q2] = [ranks[i]!, ranks[i + 1]!, seqs[i]!, seqs[i + 1]!];
+    if (r2 === r1 + 1) return r2;
+    return Math.min(r2 - 1, r1 + Math.max(1, Math.ceil(((seq - q1) * (r2 - r1)) / (q2 - q1))));
+  }
+
+  /** Admissions and drops per second over the trailing rate window, as of the last tick; null before any admission. */
+  rates(): Rates | null {
+    return this.rateCache;
+  }
+
+  private measureRates(now: number): Rates | null {
+    const since = now - this.settings.rateWindowMs;
+    let admitted = 0;
+    let dropped = 0;
+    let first: number | undefined;
+    for (const record of this.history.values()) {
+      if (record.admitted > 0 && (first === undefined || record.at < first)) first = record.at;
+      if (record.at <= since) continue;
+      admitted += record.admitted;
+      dropped += record.dropped;
+    }
+    if (admitted === 0 || first === undefined) return null;
+    const { tickMs, rateWindowMs } = this.settings;
+    const seconds = Math.max(Math.min(rateWindowMs, now - first + tickMs), tickMs) / 1000;
+    return { admitted: admitted / seconds, dropped: dropped / seconds, droppedInWindow: dropped };
+  }
+
+  revoke(seq: number, at: number): void {
+    this.revoked.set(seq, at);
+  }
+
+  /** The liveness gathered since the last flush, without places that ended meanwhile. */
+  takePending(): SignedPlace[] {
+    const pending = [...this.pending.values()].filter(
+      (place) => place.seq > this.boundary && !this.revoked.has(place.seq) && !this.dropped.has(place.seq),
+    );
+    this.pending = new Map();
+    return pending;
+  }
+
+  /** Every waiter this process saw within the idle window (to put back after a store loss). */
+  knownWaiters(): SignedPlace[] {
+    return [...this.seen.values()].filter(
+      (place) => place.seq > this.boundary && !this.revoked.has(place.seq) && !this.dropped.has(place.seq),
+    );
+  }
+
+  see(place: SignedPlace, now: number): void {
+    this.seen.set(place.userId, { ...place, at: now });
+    this.pending.set(place.userId, place);
+  }
+
+  /** When the tick that moved the boundary past seq ran: the first record with boundary ≥ seq. */
+  private admittedAt(seq: number): number | undefined {
+    const timeline = this.timeline;
+    let lo = 0;
+    let hi = timeline.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (timeline[mid]!.boundary < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return timeline[lo]?.at;
+  }
+
+  private prune(now: number): void {
+    const { activeTtlMs, rateWindowMs, tickMs, idleTimeoutMs } = this.settings;
+    const keepFrom = now - Math.max(activeTtlMs, rateWindowMs) - tickMs;
+    for (const [at, record] of this.history) {
+      if (at > keepFrom) continue;
+      this.history.delete(at);
+      this.oldBoundary = Math.max(this.oldBoundary, record.boundary);
+    }
+    for (const seq of this.dropped) if (seq <= this.oldBoundary) this.dropped.delete(seq);
+    for (const [seq, at] of this.revoked) if (at + activeTtlMs < now) this.revoked.delete(seq);
+    for (const [userId, place] of this.seen) {
+      if (place.at + idleTimeoutMs <= now || place.seq <= this.boundary) this.seen.delete(userId);
+    }
+  }
+}
