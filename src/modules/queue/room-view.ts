@@ -102,19 +102,31 @@ export class RoomView {
   /** A waiter's place: exact in the sampled head, interpolated (≤ 1% off) further back. */
   position(seq: number): number {
     const state = this.state;
-    if (!state) {
-      let ahead = 0;
-      for (const place of this.seen.values()) if (place.seq < seq && place.seq > this.boundary) ahead += 1;
-      return ahead + 1;
-    }
+    if (!state) return this.placeAmongSeen(seq);
     const { seqs, ranks } = state;
     const i = floorIndex(seqs, seq);
+    if (i >= 0 && seqs[i] === seq) return ranks[i]!;
+    // Behind every waiter of the last tick (or nobody waited then): those who came between
+    // the tick and this seq are ahead too, so a line joined between two ticks is not all 1st.
+    if (i === seqs.length - 1) return state.waiting + this.arrivedSince(state, seq);
     if (i < 0) return 1;
-    if (seqs[i] === seq) return ranks[i]!;
-    if (i === seqs.length - 1) return state.waiting + Math.max(1, seq - state.maxSeq);
     const [r1, r2, q1, q2] = [ranks[i]!, ranks[i + 1]!, seqs[i]!, seqs[i + 1]!];
     if (r2 === r1 + 1) return r2;
     return Math.min(r2 - 1, r1 + Math.max(1, Math.ceil(((seq - q1) * (r2 - r1)) / (q2 - q1))));
+  }
+
+  /** This place in the count of arrivals after the state was built (1: the first of them). */
+  private arrivedSince(state: RoomState, seq: number): number {
+    // Seqs count up by one from the arrival counter; a store with no counter yet (nobody had
+    // joined at the tick) starts it from the clock, so only the places this process saw count.
+    return state.maxSeq > 0 ? Math.max(1, seq - state.maxSeq) : this.placeAmongSeen(seq);
+  }
+
+  /** 1 + the waiters this process saw ahead of seq. */
+  private placeAmongSeen(seq: number): number {
+    let ahead = 0;
+    for (const place of this.seen.values()) if (place.seq < seq && place.seq > this.boundary) ahead += 1;
+    return ahead + 1;
   }
 
   /** Admissions and drops per second over the trailing rate window, as of the last tick; null before any admission. */
