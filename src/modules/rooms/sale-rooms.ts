@@ -8,6 +8,7 @@ import { entrantHash, fairDraw } from './fairness.js';
 import {
   drawnPlaces,
   type Entrant,
+  isOperatorsConcert,
   joinPreQueue,
   readSales,
   recordDraw,
@@ -37,6 +38,7 @@ export function createSaleRooms({ sql, defaultRoom, idleTimeoutMs, log }: SaleRo
   const prefix = `${defaultRoom.slice(0, 40)}-c`;
   const sales = new Map<number, SaleRow>();
   const drawn = new Map<number, Map<number, SignedPlace>>();
+  const ownLine = new Map<number, boolean>();
   let nextUndrawnScan = 0;
 
   const roomOf = (concertId: number) => `${prefix}${concertId}`;
@@ -104,6 +106,16 @@ export function createSaleRooms({ sql, defaultRoom, idleTimeoutMs, log }: SaleRo
       const [row] = await sql<{ concertId: number }[]>`
         SELECT concert_id AS "concertId" FROM reservations WHERE id = ${reservationId}`;
       return row?.concertId;
+    },
+
+    async ownLineOnly(concertId: number): Promise<boolean> {
+      const known = ownLine.get(concertId);
+      if (known !== undefined) return known;
+      // Operators' concerts have a venue; the seeded demo catalog has none. A concert keeps
+      // its kind (a venue can be changed, not removed), so the answer is kept for good.
+      const operators = await isOperatorsConcert(sql, concertId);
+      if (operators !== undefined) ownLine.set(concertId, operators);
+      return operators ?? false;
     },
 
     drawnPlace(claims: TokenClaims): SignedPlace | null {
