@@ -10,6 +10,7 @@ import {
   type Entrant,
   isOperatorsConcert,
   joinPreQueue,
+  preQueueSizes as readPreQueueSizes,
   readSales,
   recordDraw,
   type SaleRow,
@@ -26,7 +27,12 @@ export interface SaleRoomsDeps {
 
 const UNDRAWN_SCAN_MS = 5000;
 
-export type SaleRooms = RoomDirectory & RoomHooks & { roomOf(concertId: number): string };
+export type SaleRooms = RoomDirectory &
+  RoomHooks & {
+    roomOf(concertId: number): string;
+    /** Pre-queue entrants waiting for their draw, by room name. */
+    preQueueSizes(): Promise<Map<string, number>>;
+  };
 
 /**
  * Every concert's sale has a waiting room of its own. This keeps, per process, what the
@@ -76,6 +82,11 @@ export function createSaleRooms({ sql, defaultRoom, idleTimeoutMs, log }: SaleRo
   return {
     roomOf,
     concertOf,
+
+    async preQueueSizes() {
+      const sizes = await readPreQueueSizes(sql);
+      return new Map(sizes.map(({ concertId, entrants }) => [roomOf(concertId), entrants]));
+    },
 
     async enter(concertId: number, userId: number, now: number): Promise<Entry> {
       const row = await sale(concertId, true);
