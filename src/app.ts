@@ -199,6 +199,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     room: config.queueName,
     rooms: queueTicker.rooms,
     preQueueSizes: saleRooms.preQueueSizes,
+    paused: saleRooms.paused,
     clock,
     queueStore,
     database,

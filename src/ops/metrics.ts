@@ -14,6 +14,8 @@ export interface MetricSources {
   sqlStatements(): number;
   /** Users this process admitted to the room per second over the last minute. */
   admissionRate(room: string): number;
+  /** True while an operator has paused the room's admission (a sale's live control). */
+  paused(room: string): boolean;
   /** Open SSE position streams of this process, once the queue module has them. */
   sseConnections?(): number;
 }
@@ -169,6 +171,16 @@ export function createMetrics(sources: MetricSources) {
         registers,
         collect() {
           for (const room of sources.rooms()) this.set({ room }, sources.admissionRate(room));
+        },
+      }),
+      paused: new Gauge({
+        name: 'stagedoor_queue_paused',
+        help: '1 while an operator has paused the room’s admission, else 0 (the stalled-queue alert ignores paused rooms).',
+        labelNames: room,
+        aggregator: 'max',
+        registers,
+        collect() {
+          for (const room of sources.rooms()) this.set({ room }, sources.paused(room) ? 1 : 0);
         },
       }),
       tickDuration: new Histogram({

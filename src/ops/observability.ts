@@ -11,6 +11,8 @@ export interface ObservabilityDeps {
   rooms(): readonly string[];
   /** Pre-queue entrants waiting for their draw, by room. */
   preQueueSizes(): Promise<ReadonlyMap<string, number>>;
+  /** Whether an operator paused the room (as of this process's last tick). */
+  paused(room: string): boolean;
   clock: Clock;
   queueStore: QueueStore;
   database: Database;
@@ -49,6 +51,7 @@ export function createObservability(deps: ObservabilityDeps): Observability {
     rooms: deps.rooms,
     queueCounts: (of) => queueStore.counts(of),
     preQueueSizes: deps.preQueueSizes,
+    paused: deps.paused,
     cacheStats: deps.cacheStats,
     sqlStatements: () => database.queryCount(),
     admissionRate,

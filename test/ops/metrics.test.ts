@@ -18,6 +18,7 @@ const STAGEDOOR_METRICS = [
   'stagedoor_queue_expired_total',
   'stagedoor_queue_admission_rate_users_per_second',
   'stagedoor_queue_tick_duration_seconds',
+  'stagedoor_queue_paused',
   'stagedoor_sse_connections',
   'stagedoor_holds_total',
   'stagedoor_holds_expired_total',
@@ -140,6 +141,7 @@ describe('GET /metrics', () => {
       rooms: () => [t.config.queueName],
       queueCounts: (room) => t.store.counts(room),
       preQueueSizes: async () => new Map(),
+      paused: () => false,
       cacheStats: () => ({
         schedules: { hits: 0, misses: 0, size: 0 },
         seatMaps: { hits: 0, misses: 0, size: 0 },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, createSale } from '../helpers/admin.js';
+import { ADMIN_TOKEN, admin, createSale } from '../helpers/admin.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { scrape, valueIn } from '../helpers/metrics.js';
 import { issueFor } from '../helpers/rooms.js';
@@ -43,5 +43,14 @@ describe.each(storeKinds())('queue metrics per room (%s store)', (kind) => {
     expect(valueIn(samples, 'stagedoor_queue_admission_rate_users_per_second', { room })).toBeCloseTo(2 / 60);
     // The default room is its own series, untouched by the sale.
     expect(valueIn(samples, 'stagedoor_queue_active_users', { room: t.config.queueName })).toBe(0);
+    expect(valueIn(samples, 'stagedoor_queue_paused', { room })).toBe(0);
+
+    // The operator pauses the sale: the gauge says so from the next tick on (the alert reads it).
+    const paused = await admin(t, 'PATCH', `/admin/sales/${concertId}`, { paused: true });
+    expect(paused.statusCode).toBe(200);
+    await t.tick();
+    samples = await scrape(t);
+    expect(valueIn(samples, 'stagedoor_queue_paused', { room })).toBe(1);
+    expect(valueIn(samples, 'stagedoor_queue_paused', { room: t.config.queueName })).toBe(0);
   });
 });

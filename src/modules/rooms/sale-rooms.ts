@@ -32,6 +32,8 @@ export type SaleRooms = RoomDirectory &
     roomOf(concertId: number): string;
     /** Pre-queue entrants waiting for their draw, by room name. */
     preQueueSizes(): Promise<Map<string, number>>;
+    /** Whether the room's sale is paused, as read at this process's last tick. */
+    paused(room: string): boolean;
   };
 
 /**
@@ -82,6 +84,11 @@ export function createSaleRooms({ sql, defaultRoom, idleTimeoutMs, log }: SaleRo
   return {
     roomOf,
     concertOf,
+
+    paused(room: string): boolean {
+      const concertId = concertOf(room);
+      return concertId !== undefined && sales.get(concertId)?.paused === true;
+    },
 
     async preQueueSizes() {
       const sizes = await readPreQueueSizes(sql);
