@@ -2,6 +2,7 @@ import { call } from '../shared/api.js';
 import { h, mount } from '../shared/dom.js';
 import { clock, dateTime, won } from '../shared/i18n.js';
 import { spark } from './chart.js';
+import { controlsState, type Room, roomCard } from './controls.js';
 import type { Admin } from './main.js';
 
 export interface Sale {
@@ -28,6 +29,7 @@ interface Live {
   };
   responses: { total: number; clientErrors: number; serverErrors: number };
   sales: Sale[];
+  rooms: Room[];
 }
 
 const HISTORY = 150; // 5 minutes at one sample per 2 s
@@ -42,15 +44,22 @@ export function liveView(a: Admin, region: HTMLElement): () => void {
     history[key] = list;
     return list;
   };
-  const edits = new Map<number, string>();
+  const controls = controlsState();
+  let last: Live | null = null;
 
-  const tile = (label: string, value: string, key: string, n: number) =>
+  const tile = (
+    label: string,
+    value: string,
+    key: string,
+    n: number,
+    series: (key: string, n: number) => number[],
+  ) =>
     h(
       'div',
       { class: 'tile' },
       h('span', { class: 'muted' }, label),
       h('b', { 'data-figure': key }, value),
-      spark(push(key, n), `${label}: ${a.t('trend')}`),
+      spark(series(key, n), `${label}: ${a.t('trend')}`),
     );
 
   const windowText = (s: Sale) => {
@@ -61,52 +70,15 @@ export function liveView(a: Admin, region: HTMLElement): () => void {
     return a.t('onSale');
   };
 
-  const limitCell = (s: Sale) => {
-    const input = h('input', {
-      type: 'number',
-      min: 1,
-      step: 1,
-      id: `limit-${s.scheduleId}`,
-      'aria-label': `${a.t('limit')}: ${s.title}`,
-      placeholder: a.t('default'),
-      value: edits.get(s.scheduleId) ?? s.ticketLimit ?? '',
-    }) as HTMLInputElement;
-    input.addEventListener('input', () => edits.set(s.scheduleId, input.value));
-    const note = h('span', { role: 'status' });
-    return h(
-      'td',
-      {},
-      h(
-        'form',
-        {
-          class: 'inline',
-          onsubmit: async (e: Event) => {
-            e.preventDefault();
-            try {
-              await call(`/admin/sales/${s.concertId}`, {
-                method: 'PATCH',
-                body: { ticketLimit: input.value ? Number(input.value) : null },
-              });
-              edits.delete(s.scheduleId);
-              note.textContent = a.t('saved');
-            } catch (error) {
-              note.textContent = a.errorText(error);
-            }
-          },
-        },
-        input,
-        h('button', { type: 'submit' }, a.t('save')),
-        note,
-      ),
-    );
-  };
-
-  const render = (live: Live) => {
+  const render = (live: Live, sample = true) => {
+    last = live;
     const { queue, responses } = live;
+    // A redraw after a control (no new figures) must not add a point to the charts.
+    const series = (key: string, n: number) => (sample ? push(key, n) : (history[key] ?? [n]));
     const errors = responses.total
       ? ((responses.clientErrors + responses.serverErrors) / responses.total) * 100
       : 0;
-    // Keep a half-typed limit (and its focus) across refreshes.
+    // Keep the focus across refreshes (half-typed values are kept in `controls`).
     const focused = document.activeElement?.id;
     mount(
       region,
@@ -114,22 +86,28 @@ export function liveView(a: Admin, region: HTMLElement): () => void {
       h(
         'div',
         { class: 'tiles' },
-        tile(a.t('waiting'), queue.waiting.toLocaleString(), 'waiting', queue.waiting),
-        tile(a.t('active'), queue.active.toLocaleString(), 'active', queue.active),
+        tile(a.t('waiting'), queue.waiting.toLocaleString(), 'waiting', queue.waiting, series),
+        tile(a.t('active'), queue.active.toLocaleString(), 'active', queue.active, series),
         tile(
           a.t('rate'),
           queue.admittedPerSecond === null ? '—' : String(queue.admittedPerSecond),
           'rate',
-          queue.admittedPerSecond ?? 0,
-        ),
-        tile(a.t('errors'), `${errors.toFixed(1)}%`, 'errors', errors),
+          queue.admittedPerSecond ?? 0, series,),
+        tile(a.t('errors'), `${errors.toFixed(1)}%`, 'errors', errors, series),
       ),
       h(
         'p',
         { class: 'muted' },
         a.t('settings', { n: queue.admitPerTick, ms: queue.tickMs, cap: queue.maxActive }),
       ),
-      h('p', { class: 'note' }, a.t('controlsNote')),
+      h('h2', {}, a.t('saleRooms')),
+      live.rooms.length
+        ? h(
+            'div',
+            { class: 'rooms' },
+            live.rooms.map((r) => roomCard(a, r, controls, () => last && render(last, false))),
+          )
+        : h('p', { class: 'muted' }, a.t('noRooms')),
       h('h2', {}, a.t('sales')),
       h(
         'div',
@@ -151,7 +129,6 @@ export function liveView(a: Admin, region: HTMLElement): () => void {
                 a.t('sold'),
                 a.t('revenue'),
                 a.t('trend'),
-                a.t('limit'),
               ].map((c) => h('th', { scope: 'col' }, c)),
             ),
           ),
@@ -171,9 +148,8 @@ export function liveView(a: Admin, region: HTMLElement): () => void {
                 h(
                   'td',
                   { class: 'chart' },
-                  spark(push(`sold-${s.scheduleId}`, s.sold), `${a.t('sold')}: ${a.t('trend')}`),
+                  spark(series(`sold-${s.scheduleId}`, s.sold), `${a.t('sold')}: ${a.t('trend')}`),
                 ),
-                limitCell(s),
               ),
             ),
           ),
