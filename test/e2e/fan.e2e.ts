@@ -29,15 +29,20 @@ const WORDS = {
   },
 };
 
-/** Others in line first, so the fan really waits: each keeps its place by checking in. */
+/**
+ * Others in line first, so the fan really waits: each keeps its place by checking in. They
+ * join the room of the concert the fan picks (the first listed): each sale has its own.
+ */
 async function queueOthers(base: string, userIds: number[]): Promise<() => void> {
+  const { concerts } = await api<{ concerts: { concertId: number }[] }>(base, '/concerts');
+  const concertId = concerts[0]!.concertId;
   const tokens = await Promise.all(
     userIds.map(
       async (userId) =>
         (
           await api<{ token: string }>(base, '/waiting/issue', {
             method: 'POST',
-            body: JSON.stringify({ userId }),
+            body: JSON.stringify({ userId, concertId }),
           })
         ).token,
     ),

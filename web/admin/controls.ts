@@ -50,6 +50,23 @@ function stateText(a: Admin, r: Room): string {
   return a.t('admitting', { n: r.admissionRatePerSecond });
 }
 
+/**
+ * A room's settings (a change redraws its card) apart from its moving figures (written into
+ * the card in place, so a click on its controls is never lost to a refresh).
+ */
+export function splitRoom(r: Room) {
+  const { preQueue, waiting, active, opensAt, ...settings } = r;
+  return {
+    ...settings,
+    figures: (a: Admin): Record<string, string> => ({
+      state: stateText(a, r),
+      prequeue: String(preQueue),
+      waiting: String(waiting),
+      active: `${active} / ${r.effectiveMaxActive}`,
+    }),
+  };
+}
+
 /** One card per sale room: its figures, pause/resume, and the three numbers with a confirm step. */
 export function roomCard(a: Admin, r: Room, state: ControlsState, redraw: () => void): HTMLElement {
   const id = r.concertId;
@@ -142,8 +159,9 @@ export function roomCard(a: Admin, r: Room, state: ControlsState, redraw: () => 
         onsubmit: (e: Event) => {
           e.preventDefault();
           const patch: Patch = {};
+          const typedNow = state.edits.get(id) ?? {};
           for (const f of FIELDS) {
-            const typed = edits[f];
+            const typed = typedNow[f];
             if (typed === undefined) continue;
             const value = typed.trim() === '' ? null : Number(typed);
             if (value !== r[f]) patch[f] = value;

@@ -59,9 +59,7 @@ export const store = {
   },
   draws: (): DrawEntry[] => read<DrawEntry[]>('sd.draws') ?? [],
   addDraw(entry: DrawEntry): void {
-    const others = store
-      .draws()
-      .filter((d) => d.concertId !== entry.concertId || d.userId !== entry.userId);
+    const others = store.draws().filter((d) => d.concertId !== entry.concertId || d.userId !== entry.userId);
     // The newest few only: a device need not keep every sale it ever pre-queued for.
     localStorage.setItem('sd.draws', JSON.stringify([entry, ...others].slice(0, 20)));
   },
