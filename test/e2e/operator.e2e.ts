@@ -22,7 +22,7 @@ describe('an operator opens a sale while fans pre-queue', () => {
     await server?.close();
   });
 
-  it('creates a sale opening in 25 s; fans pre-queue; paused, the drawn line does not move; resumed, fans are admitted and buy; the limit changes live', async () => {
+  it('creates a sale opening in 30 s; fans pre-queue; paused, the drawn line does not move; resumed, fans are admitted and buy; the limit changes live', async () => {
     const operator = await openPage(browser, `${server.url}/admin`, { locale: 'en-US', viewport: DESKTOP });
     const op = operator.page;
     // No key yet: the dashboard asks for it; a wrong one is refused in words.
@@ -46,7 +46,7 @@ describe('an operator opens a sale while fans pre-queue', () => {
     await op.locator('#concert-venue').selectOption({ label: 'E2E Hall' });
     await op.getByRole('button', { name: 'Create concert' }).click();
     await op.getByText(/Created Concert #\d+/).waitFor();
-    const opensAt = Date.now() + 25_000;
+    const opensAt = Date.now() + 30_000;
     // The newest concert is preselected.
     expect(await op.locator('#schedule-concert option:checked').textContent()).toContain('E2E Night');
     await op.getByLabel('Show starts (local time)').fill(localInput(Date.now() + 7 * 86_400_000));
@@ -58,6 +58,16 @@ describe('an operator opens a sale while fans pre-queue', () => {
     const room = op.locator('article.room', { hasText: 'E2E Night' });
     await room.getByText(/Pre-queue, draw in/).waitFor();
     await shot(op, 'operator-1-sale-created');
+
+    // At once the operator pauses the sale (the opening is a fixed time ahead): a confirmation
+    // first, then the room's card says so.
+    await room.getByRole('button', { name: 'Pause admission' }).click();
+    await room.getByText(/Pause admission\? Waiting fans keep their places/).waitFor();
+    await shot(op, 'operator-3-pause-confirm');
+    await room.getByRole('button', { name: 'Confirm' }).click();
+    await room.getByText('Saved.').waitFor();
+    await room.locator('[data-state]').getByText('Paused: nobody is admitted').waitFor({ timeout: 10_000 });
+    await room.getByRole('button', { name: 'Resume admission' }).waitFor();
 
     // Two fans arrive before the opening: they join the sale's pre-queue, where places are drawn.
     const fans: Page[] = [];
@@ -82,15 +92,6 @@ describe('an operator opens a sale while fans pre-queue', () => {
     await room.locator('[data-prequeue]').getByText('2', { exact: true }).waitFor({ timeout: 10_000 });
     await shot(en, 'operator-2-fan-pre-queue');
     await shot(ko, 'operator-2-fan-pre-queue-ko');
-
-    // The operator pauses the sale before it opens: a confirmation first, then the room says so.
-    await room.getByRole('button', { name: 'Pause admission' }).click();
-    await room.getByText(/Pause admission\? Waiting fans keep their places/).waitFor();
-    await shot(op, 'operator-3-pause-confirm');
-    await room.getByRole('button', { name: 'Confirm' }).click();
-    await room.getByText('Saved.').waitFor();
-    await room.locator('[data-state]').getByText('Paused: nobody is admitted').waitFor({ timeout: 10_000 });
-    await room.getByRole('button', { name: 'Resume admission' }).waitFor();
 
     // The opening draws the pre-queue into the line; paused, nobody is admitted: across several
     // ticks (500 ms each) both fans keep waiting at their drawn places and the room admits none.

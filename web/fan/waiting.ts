@@ -91,6 +91,15 @@ export function waitingView(app: App, place: Place): void {
     window.removeEventListener('online', online);
   });
 
+  // In the pre-queue the status does not change until the draw: the countdown runs here.
+  let opensAt: number | null = null;
+  const countdown = () => {
+    if (opensAt !== null)
+      ahead.textContent = app.t('preQueueDraw', { t: clock((opensAt - Date.now()) / 1000) });
+  };
+  const ticking = setInterval(countdown, 1000);
+  app.onLeave(() => clearInterval(ticking));
+
   const apply = (s: Status) => {
     if (stopped) return;
     place.lastStatus = s.status;
@@ -104,13 +113,14 @@ export function waitingView(app: App, place: Place): void {
       store.savePlace(place);
       title.textContent = app.t('preQueueTitle');
       position.textContent = app.t('preQueueBig');
-      const left = s.opensAt ? (Date.parse(s.opensAt) - Date.now()) / 1000 : 0;
-      ahead.textContent = app.t('preQueueDraw', { t: clock(left) });
+      opensAt = s.opensAt ? Date.parse(s.opensAt) : Date.now();
+      countdown();
       eta.textContent = '';
       bar.value = 0;
       note.textContent = app.t('keepOpen', { time: timeOf(s.expiresAt) });
       return;
     }
+    opensAt = null;
     if (title.textContent !== app.t('waitingTitle')) {
       // Just drawn: the place is known now, and so is the draw's data.
       title.textContent = app.t('waitingTitle');
