@@ -116,11 +116,12 @@ export function waitingView(app: App, place: Place): void {
       opensAt = s.opensAt ? Date.parse(s.opensAt) : Date.now();
       countdown();
       eta.textContent = '';
-      bar.value = 0;
+      bar.hidden = true;
       note.textContent = app.t('keepOpen', { time: timeOf(s.expiresAt) });
       return;
     }
     opensAt = null;
+    bar.hidden = false;
     if (title.textContent !== app.t('waitingTitle')) {
       // Just drawn: the place is known now, and so is the draw's data.
       title.textContent = app.t('waitingTitle');
