@@ -197,6 +197,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const queueStreams = createQueueStreams(queue, clock, 15_000);
   const observability = createObservability({
     room: config.queueName,
+    rooms: queueTicker.rooms,
+    preQueueSizes: saleRooms.preQueueSizes,
     clock,
     queueStore,
     database,

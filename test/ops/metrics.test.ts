@@ -137,7 +137,9 @@ describe('GET /metrics', () => {
     let open = 7;
     const metrics = createMetrics({
       room: t.config.queueName,
-      queueCounts: () => t.store.counts(),
+      rooms: () => [t.config.queueName],
+      queueCounts: (room) => t.store.counts(room),
+      preQueueSizes: async () => new Map(),
       cacheStats: () => ({
         schedules: { hits: 0, misses: 0, size: 0 },
         seatMaps: { hits: 0, misses: 0, size: 0 },
