@@ -119,7 +119,8 @@ export function roomCard(a: Admin, r: Room, state: ControlsState, redraw: () => 
 
   const apply = async (patch: Patch) => {
     try {
-      await call(`/admin/sales/${id}`, { method: 'PATCH', body: patch });
+      // The answer is the sale's controls as stored: shown at once, not at the next refresh.
+      Object.assign(r, await call<Partial<Room>>(`/admin/sales/${id}`, { method: 'PATCH', body: patch }));
       for (const f of FIELDS) if (f in patch) delete state.edits.get(id)?.[f];
       state.notes.set(id, { text: a.t('saved'), error: false });
     } catch (error) {
