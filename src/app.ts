@@ -275,6 +275,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       room: config.queueName,
       admitPerTick: config.queueAdmitPerTick,
       maxActive: config.queueMaxActive,
+      defaultTicketLimit: config.ticketLimitPerUser,
+      roomOf: saleRooms.roomOf,
       responses,
     });
   }
