@@ -111,11 +111,10 @@ export function checkViewLag(
     }
     const firstActive = seqChecks.find((c) => c.active);
     // Against the earliest the admission can have happened: the admitting tick's own time
-    // (or, when a Redis restart lost that record before it was read, the first sight of the
-    // boundary, with a second's slack for the sampler's pace).
-    // Not judged around a Redis restart: an admission in the last moments before Redis was
-    // killed can be lost with its record before the harness read it (the next epoch then starts
-    // at the processes' boundary, recorded later).
+    // (without a record, the first sight of the boundary, with a second's slack for the
+    // sampler's pace). Not judged within 3 s of a Redis restart: an admission in the last
+    // moments before Redis was killed is lost with its record before the harness reads it
+    // (the next epoch starts at the processes' boundary and records it later).
     const aroundRestart =
       firstActive && redisRestarts.some((w) => firstActive.end >= w.from && firstActive.end <= w.to + 3_000);
     const tooEarly =
@@ -133,7 +132,7 @@ export function checkViewLag(
   const lags = [...worst].map(([app, ms]) => `${app} ${s(ms)}`).join(', ');
   return [
     {
-      name: `queue: each process learns an admission within ${s(VIEW_LAG_LIMIT_MS)} (outside its own freeze/restart; worst seen: ${lags || 'none'})`,
+      name: `queue: each process learns an admission within ${s(VIEW_LAG_LIMIT_MS)} (outside its own freeze/restart and Redis outages; worst seen: ${lags || 'none'})`,
       violations: stale,
     },
     { name: 'queue: nobody is told "active" before the store admitted the place', violations: early },
