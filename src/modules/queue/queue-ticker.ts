@@ -175,7 +175,9 @@ export function createQueueTicker({
       return view(claims.room).status(claims, now, localLiveness);
     },
     async tick(now: number): Promise<void> {
-      // Revocations first, so a paid place is never flushed back into the line (both reads bounded).
+      // Revocations first, so a paid place is never flushed back into the line. Both reads are
+      // bounded; one that lands late is still safe for that: a paid place was admitted (seq ≤
+      // the boundary), and neither the liveness flush nor the store puts such a seq back.
       await Promise.all([
         revocationsRead(() => readRevocations(now)),
         hooks &&
