@@ -78,6 +78,7 @@ function outageTracker(what: string, log: OutageLog) {
  */
 export function boundedRead(budgetMs: number, what: string, log: OutageLog) {
   let inFlight: Promise<void> | undefined;
+  let slow = false; // logged once per episode, like an outage
   return async (work: () => Promise<void>): Promise<void> => {
     if (inFlight) return;
     const flight = work()
@@ -94,7 +95,8 @@ export function boundedRead(budgetMs: number, what: string, log: OutageLog) {
       }),
     ]);
     clearTimeout(timer);
-    if (late) log.info(`${what}: no answer within ${budgetMs} ms; the queue ticks on without it`);
+    if (late && !slow) log.info(`${what}: no answer within ${budgetMs} ms; the queue ticks on without it`);
+    slow = late;
   };
 }
 
