@@ -159,7 +159,16 @@ export function createQueueService({
           return { ...described, token: described.token! };
         }
       }
-      const placement = await viaStore(() => store.issue(room_, userId, now, claim));
+      let placement = await viaStore(() => store.issue(room_, userId, now, claim));
+      if (placement.state === 'ACTIVE') {
+        const { seq, issuedAt, activeUntil } = placement;
+        if (ticker.status({ userId, room: room_, seq, issuedAt, activeUntil }, now).state === 'EXPIRED') {
+          // A paid place whose store entry outlived the payment (its expiry failed while the
+          // store was away): every check refuses that token, so end the entry and queue anew.
+          await viaStore(() => store.expire(room_, userId, seq));
+          placement = await viaStore(() => store.issue(room_, userId, now));
+        }
+      }
       const claims: TokenClaims = { userId, room: room_, seq: placement.seq, issuedAt: placement.issuedAt };
       const view = ticker.view(room_);
       view.maxSeq = Math.max(view.maxSeq, placement.seq);
