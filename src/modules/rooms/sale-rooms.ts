@@ -6,10 +6,10 @@ import type { TokenClaims } from '../queue/queue-token.js';
 import type { Entry, RoomDirectory } from '../queue/room-directory.js';
 import { entrantHash, fairDraw } from './fairness.js';
 import {
+  concertKindsAfter,
   drawnPlaces,
   type Entrant,
   isOperatorsConcert,
-  concertKindsAfter,
   joinPreQueue,
   preQueueSizes as readPreQueueSizes,
   readSales,
