@@ -1,12 +1,16 @@
 /**
- * npm run profile:route [-- --route check|issue|health|schedules|seats --seconds 10 --users 20000 --no-profile]
+ * npm run profile:route [-- --route check[,health,issue,schedules,seats] --seconds 10 --users 20000 --tokens 5000
+ *   --no-profile --baseline /work/main --rounds 3]
  *
  * Where a hot route's time goes: starts the real server (embedded PostgreSQL, memory queue,
  * pinned to CPU 0 like the load test) under `node --cpu-prof`, fires autocannon at the route
  * from CPU 1, then reads the profile back: self time by function and the inclusive time of the
  * request's stages (hooks, handler, serialization, HTTP write). Also runs the bare Fastify route
  * in the same run, so the req/s figure has its yardstick next to it. The profile is kept in
- * load/reports/profiles/ for `chrome://inspect` or speedscope.
+ * load/reports/profiles/ for `chrome://inspect` or speedscope. With --baseline, another checkout's
+ * server runs the same routes, alternating with this one for --rounds rounds: a before/after in
+ * one run. Server CPU per request (from /proc) is printed next to req/s: on a shared machine it
+ * moves far less than req/s with what else runs.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,7 +23,7 @@ import type autocannon from 'autocannon';
 import { allSchedules } from './lib/api.js';
 import { type CannonOptions, fire, fmt } from './lib/cannon.js';
 import { removeDataDir } from './lib/embedded-db.js';
-import { startServerProcess } from './lib/server-process.js';
+import { type ServerProcess, startServerProcess } from './lib/server-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,6 +34,10 @@ const { values: args } = parseArgs({
     'no-profile': { type: 'boolean', default: false },
     top: { type: 'string', default: '40' },
     inclusive: { type: 'boolean', default: false },
+    // Another checkout (e.g. /work/main) run side by side with this one, round after round.
+    baseline: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
+    tokens: { type: 'string', default: '5000' },
   },
 });
 const seconds = Number(args.seconds);
@@ -153,15 +161,16 @@ async function bareRun() {
   }
 }
 
-async function main() {
-  const routes = args.route.split(',');
-  const runs: { name: string; run: Awaited<ReturnType<typeof measure>>; from: number; to: number }[] = [];
-  runs.push({ name: 'bare', run: await bareRun(), from: 0, to: 0 });
+interface AppServer {
+  label: string;
+  server: ServerProcess;
+  dataDir: string;
+  requests: Record<string, autocannon.Request[]>;
+}
 
+/** The app (this checkout's, or the one at `root`) on a fresh embedded database, with waiting tokens. */
+async function startApp(label: string, root: string, nodeFlags: string[]): Promise<AppServer> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sd-prof-'));
-  const profDir = path.resolve('load/reports/profiles');
-  await fs.mkdir(profDir, { recursive: true });
-  const before = new Set(await fs.readdir(profDir));
   const server = await startServerProcess(
     {
       DATA_DIR: dataDir,
@@ -172,74 +181,100 @@ async function main() {
       QUEUE_IDLE_TIMEOUT_SECONDS: '600',
       QUEUE_TOKEN_SECRET: randomBytes(24).toString('base64url'),
     },
-    { cpus, nodeFlags: profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] },
+    { cpus, nodeFlags, entry: path.join(root, 'src/server.ts') },
   );
-  const serverPid = server.child.pid;
+  const tokens: string[] = [];
+  let nextUser = 0;
+  await fire('issue', {
+    url: server.url,
+    connections,
+    amount: Math.min(users, Number(args.tokens)),
+    requests: [
+      {
+        method: 'POST',
+        path: '/waiting/issue',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (request) => ({ ...request, body: JSON.stringify({ userId: ++nextUser }) }),
+        onResponse: (status, body) => {
+          if (status === 200) tokens.push((JSON.parse(body) as { token: string }).token);
+        },
+      },
+    ],
+  });
+  const schedules = await allSchedules(server.url);
+  const first = schedules[0]!;
+  let next = 0;
+  const requests: Record<string, autocannon.Request[]> = {
+    check: [
+      {
+        method: 'GET',
+        path: '/waiting/check',
+        setupRequest: (r) => ({ ...r, headers: { 'x-queue-token': tokens[next++ % tokens.length]! } }),
+      },
+    ],
+    issue: [
+      {
+        method: 'POST',
+        path: '/waiting/issue',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (r) => ({ ...r, body: JSON.stringify({ userId: (next++ % users) + 1 }) }),
+      },
+    ],
+    // The app's whole pipeline (every hook) around a handler that does nothing.
+    health: [{ method: 'GET', path: '/health' }],
+    schedules: [{ method: 'GET', path: `/concerts/${first.concertId}/schedules` }],
+    seats: [{ method: 'GET', path: `/concerts/${first.concertId}/schedules/${first.scheduleId}/seats` }],
+  };
+  return { label, server, dataDir, requests };
+}
+
+async function main() {
+  const routes = args.route.split(',');
+  const runs: { name: string; run: Awaited<ReturnType<typeof measure>>; from: number; to: number }[] = [];
+  runs.push({ name: 'bare', run: await bareRun(), from: 0, to: 0 });
+
+  const profDir = path.resolve('load/reports/profiles');
+  await fs.mkdir(profDir, { recursive: true });
+  const before = new Set(await fs.readdir(profDir));
+  const apps: AppServer[] = [];
+  if (args.baseline) apps.push(await startApp('baseline', path.resolve(args.baseline), []));
+  const self = await startApp(
+    args.baseline ? 'this' : '',
+    process.cwd(),
+    profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+  );
+  apps.push(self);
+  const serverPid = self.server.child.pid;
   try {
-    const tokens: string[] = [];
-    let nextUser = 0;
-    await fire('issue', {
-      url: server.url,
-      connections,
-      amount: Math.min(users, 5000),
-      requests: [
-        {
-          method: 'POST',
-          path: '/waiting/issue',
-          headers: { 'content-type': 'application/json' },
-          setupRequest: (request) => ({ ...request, body: JSON.stringify({ userId: ++nextUser }) }),
-          onResponse: (status, body) => {
-            if (status === 200) tokens.push((JSON.parse(body) as { token: string }).token);
-          },
-        },
-      ],
-    });
-    const schedules = await allSchedules(server.url);
-    const first = schedules[0]!;
-    let next = 0;
-    const requests: Record<string, autocannon.Request[]> = {
-      check: [
-        {
-          method: 'GET',
-          path: '/waiting/check',
-          setupRequest: (r) => ({ ...r, headers: { 'x-queue-token': tokens[next++ % tokens.length]! } }),
-        },
-      ],
-      issue: [
-        {
-          method: 'POST',
-          path: '/waiting/issue',
-          headers: { 'content-type': 'application/json' },
-          setupRequest: (r) => ({ ...r, body: JSON.stringify({ userId: (next++ % users) + 1 }) }),
-        },
-      ],
-      // The app's whole pipeline (every hook) around a handler that does nothing.
-      health: [{ method: 'GET', path: '/health' }],
-      schedules: [{ method: 'GET', path: `/concerts/${first.concertId}/schedules` }],
-      seats: [{ method: 'GET', path: `/concerts/${first.concertId}/schedules/${first.scheduleId}/seats` }],
-    };
-    for (const name of routes) {
-      const chosen = requests[name];
-      if (!chosen) throw new Error(`--route: any of ${Object.keys(requests).join(', ')}`);
-      await fire('warm-up', { url: server.url, connections, duration: 2, requests: chosen });
-      const from = Number(process.hrtime.bigint() / 1000n);
-      const run = await measure(server.child.pid, name, {
-        url: server.url,
-        connections,
-        duration: seconds,
-        requests: chosen,
-      });
-      runs.push({ name, run, from, to: Number(process.hrtime.bigint() / 1000n) });
+    for (let round = 0; round < Number(args.rounds); round++) {
+      for (const app of apps) {
+        for (const name of routes) {
+          const chosen = app.requests[name];
+          if (!chosen) throw new Error(`--route: any of ${Object.keys(app.requests).join(', ')}`);
+          await fire('warm-up', { url: app.server.url, connections, duration: 2, requests: chosen });
+          const from = Number(process.hrtime.bigint() / 1000n);
+          const run = await measure(app.server.child.pid, name, {
+            url: app.server.url,
+            connections,
+            duration: seconds,
+            requests: chosen,
+          });
+          const label = app.label ? `${name} (${app.label})` : name;
+          runs.push({ name: label, run, from, to: Number(process.hrtime.bigint() / 1000n) });
+        }
+      }
     }
   } finally {
-    await server.stop();
-    await removeDataDir(dataDir);
+    for (const app of apps) {
+      await app.server.stop();
+      await removeDataDir(app.dataDir);
+    }
   }
   runs.push({ name: 'bare (again)', run: await bareRun(), from: 0, to: 0 });
   const bareCpu =
     (runs[0]!.run.userUs + runs[0]!.run.systemUs + runs.at(-1)!.run.userUs + runs.at(-1)!.run.systemUs) / 2;
   const bareRate = (runs[0]!.run.result.reqPerSec + runs.at(-1)!.run.result.reqPerSec) / 2;
-  console.log(profile ? '\nthe app server ran under --cpu-prof (the bare one did not)' : '');
+  console.log(profile ? "\nthis checkout's server ran under --cpu-prof (the others did not)" : '');
   for (const { name, run } of runs) {
     const cpu = run.userUs + run.systemUs;
     console.log(
@@ -254,7 +289,7 @@ async function main() {
   );
   for (const file of written) {
     const prof = JSON.parse(await fs.readFile(path.join(profDir, file), 'utf8')) as CpuProfile;
-    for (const { name, from, to } of runs.filter((r) => r.to > 0)) {
+    for (const { name, from, to } of runs.filter((r) => r.to > 0 && !r.name.endsWith('(baseline)'))) {
       const { self, inclusive, owners, total } = analyse(prof, { from, to });
       console.log(`\n=== ${name}: profile ${path.join(profDir, file)}, ${fmt(total)} ms sampled`);
       printTop('by owner (innermost package or file of ours on the stack)', owners, total, Number(args.top));

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../ops/metrics.js';
-import { resultOf, statusClass } from '../ops/metrics.js';
+import { resultOf } from '../ops/metrics.js';
 
 export interface MetricsPluginDeps {
   metrics: Metrics;
@@ -20,7 +20,7 @@ const OPERATIONS: Record<string, Operation> = {
   'POST /payments': 'payment',
   'POST /v1/api/concerts/payment': 'payment',
 };
-const REFUND_ROUTE = 'POST /reservations/:reservationId/refund';
+const REFUND_URL = '/reservations/:reservationId/refund';
 
 const PROBLEM_CODE = /"code":"([A-Z0-9_]{1,64})"/;
 const REFUNDED = /"refunded":(\d{1,15})/;
@@ -74,16 +74,15 @@ function countRefund(metrics: Metrics, reply: FastifyReply, payload: unknown) {
 export function registerMetrics(app: FastifyInstance, { metrics, scrape }: MetricsPluginDeps): void {
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    const labels = { route, method: request.method, status_class: statusClass(reply.statusCode) };
-    metrics.http.requests.inc(labels);
-    metrics.http.duration.observe(labels, reply.elapsedTime / 1000);
+    metrics.http.record(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
     if (reply.statusCode === 429) metrics.http.rateLimited.inc({ route });
-    const operation = OPERATIONS[`${request.method} ${route}`];
+    // Every business operation is a write: reads (most of the traffic) skip the lookup.
+    const operation = request.method === 'GET' ? undefined : OPERATIONS[`${request.method} ${route}`];
     if (operation) countOperation(metrics, operation, request, reply);
     done();
   });
   app.addHook('onSend', (request, reply, payload, done) => {
-    if (`${request.method} ${request.routeOptions.url}` === REFUND_ROUTE)
+    if (request.method === 'POST' && request.routeOptions.url === REFUND_URL)
       countRefund(metrics, reply, payload);
     if (reply.statusCode === 503) {
       const code = typeof payload === 'string' ? PROBLEM_CODE.exec(payload)?.[1] : undefined;
