@@ -210,6 +210,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerMetrics(app, {
     metrics,
     scrape: deps.clusterMetrics?.scrape ?? (() => metrics.registry.metrics()),
+    slowRequestMs: config.logSlowRequestMs,
   });
   await registerLoadShedding(app, { config, database, queueStore, metrics });
   await registerRateLimits(app, { config, signer, redis: deps.redis });
