@@ -62,6 +62,9 @@ describe('HTTP metrics recorder', () => {
       ?.values.find((v) => (v as { metricName?: string }).metricName?.endsWith('_count'));
     expect(count?.value).toBe(2);
     const total = json.find((m) => m.name === 'stagedoor_http_requests_total')?.values[0];
-    expect(total).toMatchObject({ value: 2, labels: { route: '/health', method: 'GET', status_class: '2xx' } });
+    expect(total).toMatchObject({
+      value: 2,
+      labels: { route: '/health', method: 'GET', status_class: '2xx' },
+    });
   });
 });
