@@ -1,5 +1,6 @@
 /**
  * npm run loadtest [-- --quick] [--target URL[,URL…]] [--database URL --redis URL --processes N] [--no-pin]
+ *                  [--only storm,holds,sustained,money] [--pool N]
  *
  * Runs the load-test plan's five scenarios (spec document B) with autocannon and
  * writes load/reports/<timestamp>.md (+ .json, + SVG charts). By default it starts
@@ -8,6 +9,10 @@
  * --processes N starts N such processes; --target uses servers already running.
  * Traffic goes to loopback (or the given targets) only, and every run is bounded
  * in time: about 2 minutes, or 20 seconds with --quick.
+ *
+ * --only runs just the named write scenarios (5. storm, 5b. holds, 6. sustained, 7–8.
+ * money: charges and payments), prints their figures and writes no report: for comparing
+ * two builds back to back on a busy machine.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,7 +27,7 @@ import { openEmbeddedDatabase, removeDataDir } from './lib/embedded-db.js';
 import { createFreshDatabase } from './lib/fresh-database.js';
 import { deleteKeysWithPrefix } from './lib/redis-keys.js';
 import { type RunReport, type Target, writeReport } from './lib/report.js';
-import { sampleResources } from './lib/sampler.js';
+import { type ResourceSummary, sampleResources } from './lib/sampler.js';
 import { type ServerProcess, startServerProcess } from './lib/server-process.js';
 import { costLine } from './lib/sql-cost.js';
 import { moneyWrites } from './money.js';
@@ -36,7 +41,7 @@ import {
   tokenCheck,
   tokenIssue,
 } from './scenarios.js';
-import { sustainedWrites } from './sustained.js';
+import { issueAll, sustainedWrites } from './sustained.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,8 +53,16 @@ const { values: args } = parseArgs({
     users: { type: 'string' },
     'no-pin': { type: 'boolean', default: false },
     out: { type: 'string', default: 'load/reports' },
+    only: { type: 'string' },
+    // The servers' DB_POOL_SIZE, for trying pool sizes side by side.
+    pool: { type: 'string' },
   },
 });
+const ONLY_SCENARIOS = ['storm', 'holds', 'sustained', 'money'];
+const only = args.only?.split(',').map((name) => name.trim());
+const unknown = only?.filter((name) => !ONLY_SCENARIOS.includes(name)) ?? [];
+if (unknown.length > 0)
+  throw new Error(`--only: unknown scenario(s) ${unknown.join(', ')}; known: ${ONLY_SCENARIOS}`);
 
 const quick = args.quick;
 const seconds = quick ? 1 : 8;
@@ -109,6 +122,7 @@ async function servers(shape: ServerShape): Promise<Servers> {
     // measure the limiter. Load shedding stays on at its defaults.
     RATE_LIMIT_ISSUE_PER_MINUTE: '0',
     RATE_LIMIT_WRITE_PER_MINUTE: '0',
+    ...(args.pool ? { DB_POOL_SIZE: args.pool } : {}),
   };
   let mode = 'embedded PostgreSQL + in-memory queue, 1 process';
   if (args.database) {
@@ -185,7 +199,77 @@ async function measuredMoney() {
   );
 }
 
+const cpu = (r: ResourceSummary) => `node ${fmt(r.serverCpuAvg)}% / +db ${fmt(r.treeCpuAvg)}%`;
+
+/** --only: the named write scenarios alone, with the same servers, users and connections as a full run. */
+async function mainOnly(names: string[]): Promise<void> {
+  const began = Date.now();
+  log(
+    `stagedoor load test (${quick ? 'quick' : 'full'}, only ${names.join(', ')}), load generator ${pin ? 'on CPU 1, server on CPU 0' : 'unpinned'}`,
+  );
+  const line = (name: string, r: LoadResult, extra: string) =>
+    log(
+      `  ${name.padEnd(22)} ${fmt(r.reqPerSec).padStart(8)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  ${extra}`,
+    );
+  if (names.includes('storm') || names.includes('holds')) {
+    const { urls, pids } = await servers({
+      users,
+      concerts: CONCERTS,
+      admitPerTick: 2000,
+      maxActive: MAX_ACTIVE,
+    });
+    const pid = pids.length === 1 ? pids[0] : undefined;
+    const run: RunSettings = { urls, seconds, connections, users };
+    const tokens = await issueAll(urls[0]!, STORMERS, connections);
+    const stormers = await waitForActive(urls[0]!, tokens, STORMERS, 20_000);
+    const schedules = await allSchedules(urls[0]!);
+    const concertIds = [...new Set(schedules.map((s) => s.concertId))].slice(0, 3);
+    const byConcert = (id: number) => schedules.filter((s) => s.concertId === id);
+    if (names.includes('storm')) {
+      const stormSchedules = concertIds.slice(1).flatMap((id) => byConcert(id).slice(0, 3));
+      const storm = await measured('5. reservation storm', pid, () =>
+        reservationStorm(run, stormSchedules, stormers),
+      );
+      line(
+        '5. storm',
+        storm.result,
+        `${storm.won} won, ${storm.doubleWins} double wins, ${storm.deadlocks} deadlocks; ${costLine(storm.sql)}; CPU ${cpu(storm.resources)}`,
+      );
+    }
+    if (names.includes('holds')) {
+      const freeSchedules = schedules.filter((s) => !concertIds.includes(s.concertId));
+      const holds = await measured('5b. holds of free seats', pid, () =>
+        freeSeatHolds(run, freeSchedules, stormers),
+      );
+      line(
+        '5b. free-seat holds',
+        holds.result,
+        `${holds.won} won, ${holds.deadlocks} deadlocks; ${costLine(holds.sql)}; CPU ${cpu(holds.resources)}`,
+      );
+    }
+  }
+  if (names.includes('sustained')) {
+    const sustained = await measuredSustained();
+    line(
+      '6. sustained holds',
+      sustained.holds,
+      `${costLine(sustained.sql.holds)}; CPU ${cpu(sustained.resources)}`,
+    );
+    line('6. sustained payments', sustained.payments, costLine(sustained.sql.payments));
+    log(
+      `     sequential scans of write tables: ${sustained.scans.map((t) => `${t.table} ${t.seqScans}`).join(', ')}`,
+    );
+  }
+  if (names.includes('money')) {
+    const money = await measuredMoney();
+    line('7. charges', money.charges, `${costLine(money.charges.sql)}; CPU ${cpu(money.resources)}`);
+    line('8. payments', money.payments, costLine(money.payments.sql));
+  }
+  log(`(${Math.round((Date.now() - began) / 1000)} s)`);
+}
+
 async function main(): Promise<void> {
+  if (only) return mainOnly(only);
   const began = Date.now();
   log(
     `stagedoor load test (${quick ? 'quick' : 'full'}), load generator ${pin ? 'on CPU 1, server on CPU 0' : 'unpinned'}`,

@@ -163,6 +163,9 @@ function workers(env: Env, hasRedis: boolean): number {
 }
 
 /** Reads and validates the environment; throws `ConfigError` naming the first bad variable. */
+/** DB_POOL_SIZE's default on the embedded PostgreSQL (10 on DATABASE_URL). */
+export const EMBEDDED_POOL_SIZE = 40;
+
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = text(env, 'LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -177,14 +180,18 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('QUEUE_NAME', 'letters, digits, "_" and "-" only (1..64)');
   }
   const chargeMin = integer(env, 'CHARGE_MIN', 1_000, 1);
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   const chargeMax = integer(env, 'CHARGE_MAX', 1_000_000, chargeMin);
   const config: Config = {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: text(env, 'HOST') ?? '0.0.0.0',
     dataDir: path.resolve(text(env, 'DATA_DIR') ?? './data'),
     embeddedPgRuntimeDir: absolutePath(env, 'EMBEDDED_PG_RUNTIME_DIR'),
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
-    dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
+    databaseUrl,
+    // The embedded cluster is this process's alone (max_connections 100): more connections let
+    // more commits share one WAL flush when the disk is slow (README "Where the time goes").
+    // An external server's connections are shared with every process and tool: 10 each.
+    dbPoolSize: integer(env, 'DB_POOL_SIZE', databaseUrl ? 10 : EMBEDDED_POOL_SIZE, 1, 500),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisClusterNodes: clusterNodes(env, 'REDIS_CLUSTER_NODES'),
     redisKeyPrefix: text(env, 'REDIS_KEY_PREFIX') ?? 'sd:',

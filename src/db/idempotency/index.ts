@@ -1,2 +1,2 @@
-export { findReplay, type Once, type OnceRow, pruneIdempotencyKeys, settleOnce } from './once.js';
+export { findReplay, type Once, type OnceRow, pruneIdempotencyKeys, runOnce, settleOnce } from './once.js';
 export { type IdempotencyScope, type IdempotentResult, inFlightLockName, requestHash } from './scope.js';

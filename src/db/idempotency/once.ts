@@ -14,6 +14,27 @@ export interface OnceRow {
   effect: unknown;
 }
 
+/** SQLSTATE of a refusal found after the operation's first write (migration 011). */
+const REFUSED_AFTER_WRITE = 'SD409';
+
+/**
+ * Runs an operation function's one statement and returns its row. A refusal found after
+ * the function had written (a charge over the monthly limit, a payment the balance does
+ * not cover) is raised as SQLSTATE SD409 with the refusal as JSON in DETAIL, so that the
+ * error undoes the writes with the statement instead of a subtransaction inside the
+ * function; here it becomes the REFUSED row the function would have returned.
+ */
+export async function runOnce(statement: Promise<OnceRow[]>): Promise<OnceRow | undefined> {
+  try {
+    const [row] = await statement;
+    return row;
+  } catch (error) {
+    const { code, detail } = error as { code?: unknown; detail?: unknown };
+    if (code !== REFUSED_AFTER_WRITE || typeof detail !== 'string') throw error;
+    return { outcome: 'REFUSED', status: null, body: JSON.parse(detail) as unknown, effect: null };
+  }
+}
+
 /** A new effect or a replay, or the function's account of why nothing changed. */
 export type Once<T, Why, Effect> =
   | { refused: false; result: IdempotentResult<T>; effect: Effect | undefined }

@@ -1,5 +1,5 @@
 import type { Queryable, Sql } from '../../db/client.js';
-import type { OnceRow } from '../../db/idempotency/index.js';
+import { type OnceRow, runOnce } from '../../db/idempotency/index.js';
 import type { ReservationRow } from '../reservations/reservations.repository.js';
 
 export interface PayRequest {
@@ -32,18 +32,18 @@ export interface PaidSeat {
 }
 
 /**
- * The payment in one statement and one round trip (sd_pay, migration 008): the key's
+ * The payment in one statement and one round trip (sd_pay, migrations 008 and 011): the key's
  * claim; the seat becomes RESERVED only while this user's reservation holds it, live, at
  * its price, in an open sale (the first lock a payment takes, the same row a hold locks
  * first, so payments and holds of one seat queue instead of deadlocking); the reservation
  * CONFIRMED; the payment row; a conditional debit (balance >= price) and its ledger row;
- * the stored answer. Any refusal after a write undoes the writes.
+ * the stored answer. A refusal after a write raises SD409, which undoes the writes with
+ * the statement (runOnce reads it as the refusal).
  */
 export async function payOnce(sql: Sql, pay: PayRequest) {
-  const [row] = await sql<OnceRow[]>`
+  return runOnce(sql<OnceRow[]>`
     SELECT outcome, status, body, effect FROM sd_pay(${pay.userId}, ${pay.key}, ${pay.hash},
-      ${pay.reservationId}, ${pay.amount}, ${pay.paymentId}, ${pay.now}, ${pay.queue.room}, ${pay.queue.seq})`;
-  return row;
+      ${pay.reservationId}, ${pay.amount}, ${pay.paymentId}, ${pay.now}, ${pay.queue.room}, ${pay.queue.seq})`);
 }
 
 /** Queue places ended by payments made at or after `since` (index-driven: payments_by_time). */

@@ -39,8 +39,8 @@ export interface HoldDiagnosis {
 
 /**
  * The hold, its idempotency record and its diagnosis, in one statement and one round
- * trip (sd_hold, migration 008). Inside: the key's claim; the user's sale lock (an
- * upserted row of sale_counters, so one user's holds of one concert run one after
+ * trip (sd_hold, migrations 008 and 011). Inside: the key's claim; the user's sale lock (a
+ * transaction-scoped advisory lock on user and concert, so one user's holds of one concert run one after
  * another, each counting what the previous one committed); then the conditional UPDATE
  * of the seat, which changes the row only if it is free or its hold has expired.
  * PostgreSQL re-checks that condition on the newest row version after waiting for a

@@ -1,5 +1,5 @@
 import type { Queryable, Sql } from '../../db/client.js';
-import type { OnceRow } from '../../db/idempotency/index.js';
+import { type OnceRow, runOnce } from '../../db/idempotency/index.js';
 
 export async function findBalance(db: Queryable, userId: number): Promise<number | undefined> {
   const [row] = await db<{ balance: number }[]>`SELECT balance FROM users WHERE id = ${userId}`;
@@ -12,10 +12,10 @@ export type ChargeRefusal =
   | { code: 'MONTHLY_CHARGE_LIMIT_EXCEEDED'; used: number };
 
 /**
- * The charge in one statement and one round trip (sd_charge, migration 008): the key's
+ * The charge in one statement and one round trip (sd_charge, migrations 008 and 011): the key's
  * claim; the balance and its ledger row; then the month's total, one conditional upsert
  * (so concurrent charges cannot pass the limit together), in the lock order users row →
- * month like every other writer; over the limit, all of it is undone; the stored answer.
+ * month like every other writer; over the limit, SD409 undoes all of it with the statement; the stored answer.
  */
 export async function chargeOnce(
   sql: Sql,
@@ -29,8 +29,7 @@ export async function chargeOnce(
     now: Date;
   },
 ) {
-  const [row] = await sql<OnceRow[]>`
+  return runOnce(sql<OnceRow[]>`
     SELECT outcome, status, body, effect FROM sd_charge(${charge.userId}, ${charge.key}, ${charge.hash},
-      ${charge.amount}, ${charge.month}, ${charge.limit}, ${charge.now})`;
-  return row;
+      ${charge.amount}, ${charge.month}, ${charge.limit}, ${charge.now})`);
 }
