@@ -175,6 +175,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     holdHint: concerts.holdHint,
     seatMapOutdated: concerts.seatMapOutdated,
     onSeatChanged: concerts.seatsChanged,
+    onReserved: saleRooms.rememberReservation,
     log: app.log,
   });
 

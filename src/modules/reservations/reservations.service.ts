@@ -46,6 +46,8 @@ export interface ReservationsDeps {
   seatMapOutdated(scheduleId: number): void;
   /** Told after a hold commits, before the answer: cached availability and seat maps are dropped. */
   onSeatChanged(change: SeatChange): Promise<void>;
+  /** Told of every hold answered with 201 (new or replayed): which concert the reservation is of. */
+  onReserved?(reservationId: string, concertId: number): void;
   log: ErrorLog;
 }
 
@@ -85,6 +87,7 @@ export function createReservationsService({
   holdHint,
   seatMapOutdated,
   onSeatChanged,
+  onReserved,
   log,
 }: ReservationsDeps) {
   return {
@@ -115,6 +118,7 @@ export function createReservationsService({
         throw seatTaken(input.seatNumber);
       }
       const { result } = once;
+      onReserved?.(result.body.reservationId, result.body.concertId);
       if (!result.replayed) {
         const held: SeatChange = {
           ...input,

@@ -47,6 +47,13 @@ export async function readSales(db: Queryable, concertIds: readonly number[]): P
     WHERE c.id = ANY(${concertIds as number[]}::bigint[])`;
 }
 
+/** The concert a reservation is of, or undefined when there is no such reservation. */
+export async function reservationConcert(db: Queryable, reservationId: string): Promise<number | undefined> {
+  const [row] = await db<{ concertId: number }[]>`
+    SELECT concert_id AS "concertId" FROM reservations WHERE id = ${reservationId}`;
+  return row?.concertId;
+}
+
 /** Concerts with an id above `afterId`: whether each is an operator's (it has a venue). */
 export async function concertKindsAfter(
   db: Queryable,

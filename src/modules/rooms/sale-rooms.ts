@@ -14,6 +14,7 @@ import {
   preQueueSizes as readPreQueueSizes,
   readSales,
   recordDraw,
+  reservationConcert,
   type SaleRow,
   undrawnSales,
 } from './rooms.repository.js';
@@ -27,6 +28,8 @@ export interface SaleRoomsDeps {
 }
 
 const UNDRAWN_SCAN_MS = 5000;
+/** Reservations whose concert this process knows (about 100 bytes each). */
+const KNOWN_RESERVATIONS = 100_000;
 
 export type SaleRooms = RoomDirectory &
   RoomHooks & {
@@ -35,6 +38,8 @@ export type SaleRooms = RoomDirectory &
     preQueueSizes(): Promise<Map<string, number>>;
     /** Whether the room's sale is paused, as read at this process's last tick. */
     paused(room: string): boolean;
+    /** A hold this process made or answered: its reservation's concert, so its payment needs no lookup. */
+    rememberReservation(reservationId: string, concertId: number): void;
   };
 
 /**
@@ -48,6 +53,14 @@ export function createSaleRooms({ sql, defaultRoom, idleTimeoutMs, log }: SaleRo
   const sales = new Map<number, SaleRow>();
   const drawn = new Map<number, Map<number, SignedPlace>>();
   const ownLine = new Map<number, boolean>();
+  // A reservation's concert never changes. Kept for the holds made here (the payment, release
+  // or refund of a sale room's token usually follows on the same process), the oldest dropped first.
+  const concertOfReservation = new Map<string, number>();
+  const rememberReservation = (reservationId: string, concertId: number) => {
+    concertOfReservation.set(reservationId, concertId);
+    if (concertOfReservation.size > KNOWN_RESERVATIONS)
+      concertOfReservation.delete(concertOfReservation.keys().next().value!);
+  };
   let nextUndrawnScan = 0;
   // Concerts whose kind is known: ids only grow and a concert keeps its kind, so each scan
   // reads only the concerts created since the last one.
@@ -122,12 +135,16 @@ export function createSaleRooms({ sql, defaultRoom, idleTimeoutMs, log }: SaleRo
       return place ? { kind: 'LINE', room, drawn: place } : { kind: 'LINE', room };
     },
 
+    rememberReservation,
+
     async saleOf({ concertId, reservationId }): Promise<number | undefined> {
       if (concertId !== undefined) return concertId;
       if (reservationId === undefined) return undefined;
-      const [row] = await sql<{ concertId: number }[]>`
-        SELECT concert_id AS "concertId" FROM reservations WHERE id = ${reservationId}`;
-      return row?.concertId;
+      const known = concertOfReservation.get(reservationId);
+      if (known !== undefined) return known;
+      const found = await reservationConcert(sql, reservationId);
+      if (found !== undefined) rememberReservation(reservationId, found);
+      return found;
     },
 
     async ownLineOnly(concertId: number): Promise<boolean> {
