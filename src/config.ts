@@ -25,6 +25,10 @@ export interface Config {
   readonly queueMaxActive: number;
   readonly queueActiveTtlSeconds: number;
   readonly queueIdleTimeoutSeconds: number;
+  /** An admitted user with no activity for this long loses the active slot early; 0 = off. */
+  readonly queueActiveIdleSeconds: number;
+  /** `fixed`: rooms admit at their set rate; `adaptive`: a controller follows the back end's health. */
+  readonly queueAdmissionMode: 'fixed' | 'adaptive';
   /** Leading zero bits a join's proof-of-work needs (GET /waiting/challenge); 0: no proof asked. */
   readonly queuePowDifficulty: number;
   readonly holdSeconds: number;
@@ -146,6 +150,13 @@ function adminToken(env: Env): string | undefined {
   return token;
 }
 
+function admissionMode(env: Env): 'fixed' | 'adaptive' {
+  const mode = text(env, 'QUEUE_ADMISSION_MODE') ?? 'fixed';
+  if (mode !== 'fixed' && mode !== 'adaptive')
+    throw new ConfigError('QUEUE_ADMISSION_MODE', 'expected fixed or adaptive');
+  return mode;
+}
+
 /** `WORKERS`: a count or `auto` (one per core); more than one process must share state in Redis. */
 function workers(env: Env, hasRedis: boolean): number {
   const raw = text(env, 'WORKERS');
@@ -193,6 +204,10 @@ export function loadConfig(env: Env = process.env): Config {
     queueMaxActive: integer(env, 'QUEUE_MAX_ACTIVE', 1000, 1, 10_000_000),
     queueActiveTtlSeconds: integer(env, 'QUEUE_ACTIVE_TTL_SECONDS', 600, 1, 86_400),
     queueIdleTimeoutSeconds: integer(env, 'QUEUE_IDLE_TIMEOUT_SECONDS', 60, 1, 86_400),
+    // Two minutes: a fan choosing seats loads the seat map or holds within that; a hold keeps the
+    // slot for its whole life, and a warning comes 30 s before (README "Slots freed by people who left").
+    queueActiveIdleSeconds: integer(env, 'QUEUE_ACTIVE_IDLE_SECONDS', 120, 0, 86_400),
+    queueAdmissionMode: admissionMode(env),
     queuePowDifficulty: integer(env, 'QUEUE_POW_DIFFICULTY', 0, 0, 32),
     holdSeconds: integer(env, 'HOLD_SECONDS', 300, 1, 86_400),
     holdSweepIntervalMs: integer(env, 'HOLD_SWEEP_INTERVAL_MS', 5000, 10, 3_600_000),

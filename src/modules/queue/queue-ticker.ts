@@ -102,7 +102,8 @@ export function createQueueTicker({
 
   async function tickRoom(room: string, current: RoomView, now: number): Promise<void> {
     const pending = current.takePending();
-    await viaStore(() => store.touch(room, pending, now));
+    const active = current.takeActivePending();
+    await viaStore(() => store.touch(room, pending, now, active));
     const place = async (places: SignedPlace[]) => {
       await store.touch(room, places, now);
     };

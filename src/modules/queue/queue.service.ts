@@ -23,6 +23,8 @@ export interface QueueStatus {
   refreshAfterSeconds: number;
   /** Once active: a token that carries the admission's expiry; after the draw: the drawn place. */
   token?: string;
+  /** Once active and idle: when the slot is freed unless the user acts (QUEUE_ACTIVE_IDLE_SECONDS). */
+  idleDeadline?: string;
 }
 
 export interface QueueServiceDeps {
@@ -70,6 +72,7 @@ export function createQueueService({
     const { userId } = claims;
     if (status.state === 'ACTIVE') {
       const remaining = Math.max(1, Math.ceil((status.activeUntil - now) / 1000));
+      const idleDeadline = ticker.view(claims.room).idleDeadline(claims);
       return {
         userId,
         status: 'ACTIVE',
@@ -79,6 +82,7 @@ export function createQueueService({
         estimatedWaitSeconds: 0,
         refreshAfterSeconds: remaining,
         token: signer.sign({ ...claims, activeUntil: status.activeUntil }),
+        ...(idleDeadline === undefined ? {} : { idleDeadline: new Date(idleDeadline).toISOString() }),
       };
     }
     if (status.state !== 'WAITING') throw expired();
@@ -188,6 +192,8 @@ export function createQueueService({
         if (seen === null || (seen !== undefined && seen + idleTimeoutSeconds * 1000 <= now)) throw expired();
       }
       if (status.state === 'WAITING') ticker.view(claims.room).see(claims, now);
+      // A check (or opening a stream) with an admitted token counts as activity: "still here".
+      if (status.state === 'ACTIVE') ticker.view(claims.room).seeActive(claims, now);
       const described = describe(claims, status, now);
       // A pre-queue token gets the token of its drawn place, to use from now on.
       return original.seq !== PRE_QUEUE_SEQ
@@ -216,7 +222,14 @@ export function createQueueService({
       if (status.state === 'WAITING') {
         throw forbidden('QUEUE_NOT_ACTIVE', `Still waiting in the queue at position ${status.position}.`);
       }
+      // Every gated request is activity: it keeps the slot from being freed for idleness.
+      ticker.view(claims.room).seeActive(claims, clock.now());
       return claims;
+    },
+
+    /** A hold made with this admitted token: the user counts as busy until the hold ends. */
+    holdUntil(claims: TokenClaims, until: number): void {
+      ticker.view(claims.room).seeActive(claims, until);
     },
 
     /** 403 QUEUE_TOKEN_WRONG_SALE when a sale room's token is used for another concert. */
