@@ -1,0 +1,121 @@
+/**
+ * Admission that follows the back end's health (QUEUE_ADMISSION_MODE=adaptive): once per
+ * tick and room, a new admission rate from the last one and a health sample. AIMD, with a
+ * dead band: multiplicative decrease when holds/payments are slow or failing (at most once
+ * per cooldown, so one bad window is not punished twice), additive increase when clearly
+ * healthy (at most once per increase period), no change close to the target. Pure: the
+ * caller keeps the state and feeds the sample (src/modules/queue/health-window.ts).
+ */
+
+export interface HealthSample {
+  /** p99 latency of holds and payments in the window (ms); null without enough of them. */
+  readonly p99Ms: number | null;
+  /** Requests of any kind in the window. */
+  readonly requests: number;
+  /** Share of them answered 5xx (503 included). */
+  readonly errorRate: number;
+}
+
+export interface ControllerSettings {
+  /** Holds/payments p99 the controller keeps under. */
+  readonly targetP99Ms: number;
+  /** 5xx share above which the rate goes down. */
+  readonly maxErrorRate: number;
+  /** Fewer requests than this in the window say nothing about the error rate. */
+  readonly minRequests: number;
+  /** Multiplicative decrease factor (0 < f < 1). */
+  readonly decrease: number;
+  /** Additive increase per step, as a share of the max rate (at least one user per tick). */
+  readonly increaseShare: number;
+  /** After a decrease, wait this long (one health window) before the next one. */
+  readonly cooldownMs: number;
+  /** At most one increase per this long. */
+  readonly increaseEveryMs: number;
+  /** No change while p99 is between this share of the target and the target. */
+  readonly holdAbove: number;
+}
+
+export const DEFAULT_CONTROLLER: ControllerSettings = {
+  targetP99Ms: 800,
+  maxErrorRate: 0.02,
+  minRequests: 20,
+  decrease: 0.5,
+  increaseShare: 0.05,
+  cooldownMs: 10_000,
+  increaseEveryMs: 5_000,
+  holdAbove: 0.8,
+};
+
+export type DecisionKind = 'increase' | 'decrease' | 'hold';
+
+export interface ControllerState {
+  /** Users per tick, fractional (rounded when applied). */
+  readonly rate: number;
+  readonly kind: DecisionKind;
+  readonly reason: string;
+  readonly at: number;
+  readonly lastDecreaseAt: number;
+  readonly lastIncreaseAt: number;
+}
+
+export interface RateBounds {
+  /** Operator's floor (QUEUE_ADAPTIVE_MIN_PER_TICK), never above max. */
+  readonly min: number;
+  /** The room's set rate (a sale's live controls, else QUEUE_ADMIT_PER_TICK); 0: paused. */
+  readonly max: number;
+}
+
+/** Users per tick to admit, from the controller's fractional rate. */
+export const perTick = (state: ControllerState) => Math.round(state.rate);
+
+const ms = (value: number) => `${Math.round(value)} ms`;
+
+export function decide(
+  previous: ControllerState | undefined,
+  sample: HealthSample,
+  bounds: RateBounds,
+  settings: ControllerSettings,
+  now: number,
+): ControllerState {
+  const max = Math.max(0, bounds.max);
+  const min = Math.min(Math.max(0, bounds.min), max);
+  // A new room starts at the operator's rate: healthy, adaptive admits as fixed does.
+  const base = previous ?? {
+    rate: max,
+    kind: 'hold' as const,
+    reason: 'start at the set rate',
+    at: now,
+    lastDecreaseAt: Number.NEGATIVE_INFINITY,
+    lastIncreaseAt: Number.NEGATIVE_INFINITY,
+  };
+  const rate = Math.min(max, Math.max(min, base.rate));
+  const next = (kind: DecisionKind, value: number, reason: string, extra: Partial<ControllerState> = {}) => ({
+    ...base,
+    ...extra,
+    rate: value,
+    kind,
+    reason,
+    at: now,
+  });
+  if (max === 0) return next('hold', 0, 'paused (rate 0)');
+
+  const { targetP99Ms, maxErrorRate, minRequests } = settings;
+  const slow = sample.p99Ms !== null && sample.p99Ms > targetP99Ms;
+  const failing = sample.requests >= minRequests && sample.errorRate > maxErrorRate;
+  if (slow || failing) {
+    const why = slow
+      ? `hold/pay p99 ${ms(sample.p99Ms!)} > target ${ms(targetP99Ms)}`
+      : `5xx ${(sample.errorRate * 100).toFixed(1)}% > ${(maxErrorRate * 100).toFixed(1)}%`;
+    if (now - base.lastDecreaseAt < settings.cooldownMs)
+      return next('hold', rate, `${why}; waiting for the last decrease to act`);
+    const lower = Math.max(min, rate * settings.decrease);
+    return next('decrease', lower, why, { lastDecreaseAt: now });
+  }
+  if (sample.p99Ms !== null && sample.p99Ms > targetP99Ms * settings.holdAbove)
+    return next('hold', rate, `hold/pay p99 ${ms(sample.p99Ms)} near target ${ms(targetP99Ms)}`);
+  if (rate >= max) return next('hold', max, 'healthy, at the set rate');
+  if (now - base.lastIncreaseAt < settings.increaseEveryMs) return next('hold', rate, 'healthy; increasing step by step');
+  const step = Math.max(1, max * settings.increaseShare);
+  const healthy = sample.p99Ms === null ? 'no holds/payments measured' : `hold/pay p99 ${ms(sample.p99Ms)}`;
+  return next('increase', Math.min(max, rate + step), `healthy: ${healthy}`, { lastIncreaseAt: now });
+}
