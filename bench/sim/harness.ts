@@ -2,7 +2,11 @@ import type { Clock } from '../../src/clock.js';
 import { MemoryQueueStore } from '../../src/modules/queue/memory-queue-store.js';
 import { createQueueService, type QueueService } from '../../src/modules/queue/queue.service.js';
 import type { QueueSettings } from '../../src/modules/queue/queue-store.js';
-import { createQueueTicker, type QueueTicker, type QueueTickerDeps } from '../../src/modules/queue/queue-ticker.js';
+import {
+  createQueueTicker,
+  type QueueTicker,
+  type QueueTickerDeps,
+} from '../../src/modules/queue/queue-ticker.js';
 import { createTokenSigner } from '../../src/modules/queue/queue-token.js';
 
 export const T0 = Date.parse('2026-11-22T10:00:00.000Z');

@@ -77,7 +77,8 @@ export function createObservability(deps: ObservabilityDeps): Observability {
     observeAdmission,
     observeDecision(room, decision) {
       metrics.queue.admissionTarget.set({ room }, decision.targetPerTick);
-      if (decision.mode === 'adaptive') metrics.queue.admissionDecisions.inc({ room, decision: decision.kind });
+      if (decision.mode === 'adaptive')
+        metrics.queue.admissionDecisions.inc({ room, decision: decision.kind });
     },
     timeTick,
     async maintenance() {

@@ -38,4 +38,3 @@ export async function openStream(url: string, headers: Record<string, string> = 
     close: () => controller.abort(),
   };
 }
-

@@ -33,6 +33,8 @@ export interface ControllerSettings {
   readonly increaseEveryMs: number;
   /** No change while p99 is between this share of the target and the target. */
   readonly holdAbove: number;
+  /** No increase while p99 is above its moving average × this (rising). */
+  readonly risingBy: number;
 }
 
 export const DEFAULT_CONTROLLER: ControllerSettings = {
@@ -43,7 +45,8 @@ export const DEFAULT_CONTROLLER: ControllerSettings = {
   increaseShare: 0.05,
   cooldownMs: 10_000,
   increaseEveryMs: 5_000,
-  holdAbove: 0.8,
+  holdAbove: 0.5,
+  risingBy: 1.1,
 };
 
 export type DecisionKind = 'increase' | 'decrease' | 'hold';
@@ -56,6 +59,10 @@ export interface ControllerState {
   readonly at: number;
   readonly lastDecreaseAt: number;
   readonly lastIncreaseAt: number;
+  /** The rate at which the last trouble began: increases slow down near it. */
+  readonly ceiling: number;
+  /** A moving average of the p99 (ms): a p99 well above it is rising, so no increase yet. */
+  readonly trendP99Ms: number | null;
 }
 
 export interface RateBounds {
@@ -87,8 +94,13 @@ export function decide(
     at: now,
     lastDecreaseAt: Number.NEGATIVE_INFINITY,
     lastIncreaseAt: Number.NEGATIVE_INFINITY,
+    trendP99Ms: null,
+    ceiling: Number.POSITIVE_INFINITY,
   };
   const rate = Math.min(max, Math.max(min, base.rate));
+  const p99 = sample.p99Ms;
+  const trend = base.trendP99Ms;
+  const trendP99Ms = p99 === null ? trend : trend === null ? p99 : trend + (p99 - trend) * 0.2;
   const next = (kind: DecisionKind, value: number, reason: string, extra: Partial<ControllerState> = {}) => ({
     ...base,
     ...extra,
@@ -96,6 +108,7 @@ export function decide(
     kind,
     reason,
     at: now,
+    trendP99Ms,
   });
   if (max === 0) return next('hold', 0, 'paused (rate 0)');
 
@@ -109,13 +122,23 @@ export function decide(
     if (now - base.lastDecreaseAt < settings.cooldownMs)
       return next('hold', rate, `${why}; waiting for the last decrease to act`);
     const lower = Math.max(min, rate * settings.decrease);
-    return next('decrease', lower, why, { lastDecreaseAt: now });
+    // The first decrease of an episode marks the rate the back end could not take.
+    const episode = now - base.lastDecreaseAt > settings.cooldownMs * 6;
+    return next('decrease', lower, why, { lastDecreaseAt: now, ceiling: episode ? rate : base.ceiling });
   }
   if (sample.p99Ms !== null && sample.p99Ms > targetP99Ms * settings.holdAbove)
     return next('hold', rate, `hold/pay p99 ${ms(sample.p99Ms)} near target ${ms(targetP99Ms)}`);
   if (rate >= max) return next('hold', max, 'healthy, at the set rate');
-  if (now - base.lastIncreaseAt < settings.increaseEveryMs) return next('hold', rate, 'healthy; increasing step by step');
-  const step = Math.max(1, max * settings.increaseShare);
+  // Admitted users load the back end for minutes: a p99 climbing on its own says the last
+  // increases have not shown their full effect yet.
+  if (p99 !== null && trend !== null && p99 > trend * settings.risingBy && p99 > targetP99Ms / 4)
+    return next('hold', rate, `hold/pay p99 ${ms(p99)} rising (average ${ms(trend)})`);
+  if (now - base.lastIncreaseAt < settings.increaseEveryMs)
+    return next('hold', rate, 'healthy; increasing step by step');
+  // Fast up to three quarters of the rate that last caused trouble, then probing slowly:
+  // the load of admitted users shows minutes later, so a quick climb would overshoot.
+  const full = Math.max(1, max * settings.increaseShare);
+  const step = rate + full <= base.ceiling * 0.75 ? full : full / 4;
   const healthy = sample.p99Ms === null ? 'no holds/payments measured' : `hold/pay p99 ${ms(sample.p99Ms)}`;
   return next('increase', Math.min(max, rate + step), `healthy: ${healthy}`, { lastIncreaseAt: now });
 }

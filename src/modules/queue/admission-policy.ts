@@ -69,10 +69,23 @@ export function createAdmissionPolicy(deps: AdmissionPolicyDeps): AdmissionPolic
         return limits;
       }
       if (sampled?.at !== now) sampled = { at: now, sample: deps.health(now) };
-      const state = decide(states.get(room), sampled.sample, { min: deps.minPerTick, max }, deps.controller, now);
+      const state = decide(
+        states.get(room),
+        sampled.sample,
+        { min: deps.minPerTick, max },
+        deps.controller,
+        now,
+      );
       states.set(room, state);
       const target = perTick(state);
-      record(room, { mode: 'adaptive', targetPerTick: target, maxPerTick: max, kind: state.kind, reason: state.reason, at: now });
+      record(room, {
+        mode: 'adaptive',
+        targetPerTick: target,
+        maxPerTick: max,
+        kind: state.kind,
+        reason: state.reason,
+        at: now,
+      });
       return { ...limits, admitPerTick: target };
     },
   };

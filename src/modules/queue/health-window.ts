@@ -55,7 +55,11 @@ export class HealthWindow {
       errors += second.errors;
       for (let i = 0; i < BUCKETS; i++) merged[i]! += second.latencies[i]!;
     }
-    return { p99Ms: critical >= minCritical ? quantile(merged, critical, 0.99) : null, requests, errorRate: requests ? errors / requests : 0 };
+    return {
+      p99Ms: critical >= minCritical ? quantile(merged, critical, 0.99) : null,
+      requests,
+      errorRate: requests ? errors / requests : 0,
+    };
   }
 
   private second(now: number): Second {

@@ -279,7 +279,8 @@ export class MemoryQueueStore implements QueueStore {
     if (activeIdleMs > 0) {
       const warnFrom = now - activeIdleMs + idleWarningMs(this.settings);
       for (const [userId, until] of room.busy) {
-        if (until <= warnFrom) idleDeadlines.push({ seq: room.entries.get(userId)!.seq, deadline: until + activeIdleMs });
+        if (until <= warnFrom)
+          idleDeadlines.push({ seq: room.entries.get(userId)!.seq, deadline: until + activeIdleMs });
       }
     }
     return {

@@ -123,7 +123,12 @@ export interface QueueStore {
    * Liveness, batched per tick: marks these waiters as seen, putting back any the store lost;
    * and these admitted users as busy until their `until` (never moved back).
    */
-  touch(room: string, seen: readonly SignedPlace[], now: number, active?: readonly ActiveSeen[]): Promise<number>;
+  touch(
+    room: string,
+    seen: readonly SignedPlace[],
+    now: number,
+    active?: readonly ActiveSeen[],
+  ): Promise<number>;
   /**
    * One admission tick: drop expired actives, idle waiters and idle actives, admit the
    * earliest waiters into the free slots, rebuild the state.

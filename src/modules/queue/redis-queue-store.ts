@@ -114,17 +114,7 @@ export class RedisQueueStore implements QueueStore {
     if (snap === '') return null;
     const [epoch, builtAt, boundary, oldBoundary, maxSeq, waiting, ranks, seqs, deadlines] = snap.split(
       '|',
-    ) as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
+    ) as [string, string, string, string, string, string, string, string, string];
     const history: AdmissionRecord[] = [];
     for (let i = 0; i < log.length; i += 2) {
       const [, admittedCount, after, droppedCount] = log[i]!.split(':').map(Number);

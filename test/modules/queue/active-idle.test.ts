@@ -27,8 +27,9 @@ describe.each(storeKinds())('admitted users who stopped acting (%s store)', (sto
   });
 
   const issue = async (t: TestApp, userId: number) =>
-    (await t.app.inject({ method: 'POST', url: '/waiting/issue', payload: { userId } })).json<{ token: string }>()
-      .token;
+    (await t.app.inject({ method: 'POST', url: '/waiting/issue', payload: { userId } })).json<{
+      token: string;
+    }>().token;
   const check = (t: TestApp, token: string) =>
     t.app.inject({ method: 'GET', url: '/waiting/check', headers: { 'x-queue-token': token } });
   /** Moves the clock to `at` ms after `from`, then runs one tick there. */
@@ -120,37 +121,40 @@ describe.each(storeKinds())('admitted users who stopped acting (%s store)', (sto
     expect((await check(t, second)).json()).toMatchObject({ status: 'ACTIVE' });
   });
 
-  it.skipIf(store === 'memory')('works across processes: activity on one keeps the slot, a freed one ends everywhere', async () => {
-    const queueName = testRoom();
-    const a = await start(queueName);
-    const b = await createTestApp({ store, queueName, env: ENV, database: a.database });
-    apps.push(b);
-    b.clock.advance(a.clock.now() - b.clock.now());
-    const t0 = a.clock.now();
-    const both = async (at: number) => {
-      b.clock.advance(t0 + at - b.clock.now());
-      await b.app.queueTick(); // a tick of process b: flushes its activity, reads the state
-      await tickAt(a, t0, at); // process a's tick (its admission runs the next time slot)
-    };
-    const first = await issue(a, 1);
-    const second = await issue(b, 2);
-    await a.tick();
-    const { token } = (await check(a, first)).json<{ token: string }>();
-    // The user acts on process b only (at t0 + 10 s); process a's admission must see it.
-    b.clock.advance(t0 + 10_000 - b.clock.now());
-    expect((await balance(b, 1, token)).statusCode).toBe(200);
-    await both(11_000);
-    await both(25_000); // past a's own view (t0 + 1 s + 20 s), within the shared one (t0 + 30 s)
-    expect((await balance(a, 1, token)).statusCode).toBe(200);
-    expect((await check(b, second)).json()).toMatchObject({ status: 'WAITING', position: 1 });
-    // The request just made on a (its clock at t0 + 26 s) was the last act: freed at t0 + 46 s.
-    await both(27_000); // a flushes it with its next tick
-    await both(45_000);
-    expect(await a.store.counts(queueName)).toEqual({ waiting: 1, active: 1 });
-    await both(46_000);
-    // Freed: 401 on both processes within a tick; the waiter got the slot.
-    expect((await balance(a, 1, token)).json()).toMatchObject({ code: 'QUEUE_TOKEN_EXPIRED' });
-    expect((await balance(b, 1, token)).json()).toMatchObject({ code: 'QUEUE_TOKEN_EXPIRED' });
-    expect((await check(b, second)).json()).toMatchObject({ status: 'ACTIVE' });
-  });
+  it.skipIf(store === 'memory')(
+    'works across processes: activity on one keeps the slot, a freed one ends everywhere',
+    async () => {
+      const queueName = testRoom();
+      const a = await start(queueName);
+      const b = await createTestApp({ store, queueName, env: ENV, database: a.database });
+      apps.push(b);
+      b.clock.advance(a.clock.now() - b.clock.now());
+      const t0 = a.clock.now();
+      const both = async (at: number) => {
+        b.clock.advance(t0 + at - b.clock.now());
+        await b.app.queueTick(); // a tick of process b: flushes its activity, reads the state
+        await tickAt(a, t0, at); // process a's tick (its admission runs the next time slot)
+      };
+      const first = await issue(a, 1);
+      const second = await issue(b, 2);
+      await a.tick();
+      const { token } = (await check(a, first)).json<{ token: string }>();
+      // The user acts on process b only (at t0 + 10 s); process a's admission must see it.
+      b.clock.advance(t0 + 10_000 - b.clock.now());
+      expect((await balance(b, 1, token)).statusCode).toBe(200);
+      await both(11_000);
+      await both(25_000); // past a's own view (t0 + 1 s + 20 s), within the shared one (t0 + 30 s)
+      expect((await balance(a, 1, token)).statusCode).toBe(200);
+      expect((await check(b, second)).json()).toMatchObject({ status: 'WAITING', position: 1 });
+      // The request just made on a (its clock at t0 + 26 s) was the last act: freed at t0 + 46 s.
+      await both(27_000); // a flushes it with its next tick
+      await both(45_000);
+      expect(await a.store.counts(queueName)).toEqual({ waiting: 1, active: 1 });
+      await both(46_000);
+      // Freed: 401 on both processes within a tick; the waiter got the slot.
+      expect((await balance(a, 1, token)).json()).toMatchObject({ code: 'QUEUE_TOKEN_EXPIRED' });
+      expect((await balance(b, 1, token)).json()).toMatchObject({ code: 'QUEUE_TOKEN_EXPIRED' });
+      expect((await check(b, second)).json()).toMatchObject({ status: 'ACTIVE' });
+    },
+  );
 });

@@ -33,8 +33,9 @@ describe('admission that follows health (real app, real holds)', () => {
       salesOpenAt: at(t, -MINUTE),
     });
     await admin(t, 'PATCH', `/admin/sales/${concertId}`, { paused: false, admitPerTick: 20 });
-    const tokens = [];
-    for (const userId of range(101, 30)) tokens.push((await issueFor(t, userId, concertId)).json().token as string);
+    const tokens: string[] = [];
+    for (const userId of range(101, 30))
+      tokens.push((await issueFor(t, userId, concertId)).json().token as string);
     const active = async () => {
       let count = 0;
       for (const token of tokens) if ((await checkToken(t, token)).json().active) count += 1;
@@ -72,12 +73,21 @@ describe('admission that follows health (real app, real holds)', () => {
     });
     expect(live.queue.admission.reason).toMatch(/^hold\/pay p99 \d+ ms > target 200 ms$/);
     const sale = live.sales.find((s: { concertId: number }) => s.concertId === concertId);
-    expect(sale.admission).toMatchObject({ mode: 'adaptive', targetPerTick: 10, maxPerTick: 20, decision: 'decrease' });
+    expect(sale.admission).toMatchObject({
+      mode: 'adaptive',
+      targetPerTick: 10,
+      maxPerTick: 20,
+      decision: 'decrease',
+    });
     const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
     const room = t.config.queueName;
     expect(metrics).toContain(`stagedoor_queue_admission_rate_target{room="${room}"} 20`);
-    expect(metrics).toMatch(new RegExp(`stagedoor_queue_admission_rate_target\\{room="${room}-c?${concertId}"\\} 10`));
-    expect(metrics).toContain(`stagedoor_queue_admission_decisions_total{room="${room}",decision="decrease"} 1`);
+    expect(metrics).toMatch(
+      new RegExp(`stagedoor_queue_admission_rate_target\\{room="${room}-c?${concertId}"\\} 10`),
+    );
+    expect(metrics).toContain(
+      `stagedoor_queue_admission_decisions_total{room="${room}",decision="decrease"} 1`,
+    );
     // Healthy again (the slow holds leave the 10 s window): the rate climbs back step by step.
     t.clock.advance(11_000);
     await t.tick();
@@ -91,7 +101,12 @@ describe('admission that follows health (real app, real holds)', () => {
     await t.tick();
     expect(await active()).toBe(20);
     const live = (await admin(t, 'GET', '/admin/live')).json();
-    expect(live.queue.admission).toMatchObject({ mode: 'fixed', targetPerTick: 40, decision: 'hold', reason: 'fixed rate' });
+    expect(live.queue.admission).toMatchObject({
+      mode: 'fixed',
+      targetPerTick: 40,
+      decision: 'hold',
+      reason: 'fixed rate',
+    });
     const sale = live.sales.find((s: { concertId: number }) => s.concertId === concertId);
     expect(sale.admission).toMatchObject({ mode: 'fixed', targetPerTick: 20, maxPerTick: 20 });
   });

@@ -34,7 +34,11 @@ describe('admission controller (AIMD)', () => {
 
   it('halves on slow holds/payments, once per cooldown, never below the floor', () => {
     const states = run(Array(60).fill(slow));
-    expect(states[0]).toMatchObject({ kind: 'decrease', rate: 20, reason: 'hold/pay p99 900 ms > target 500 ms' });
+    expect(states[0]).toMatchObject({
+      kind: 'decrease',
+      rate: 20,
+      reason: 'hold/pay p99 900 ms > target 500 ms',
+    });
     // One decrease per 10 s window: 40 → 20 (0 s) → 10 (10 s) → 5 (20 s) → 2.5 (30 s) → 2 (40 s, the floor).
     expect([0, 9, 10, 20, 30, 40, 59].map((s) => states[s]!.rate)).toEqual([20, 20, 10, 5, 2.5, 2, 2]);
     expect(states[5]!.kind).toBe('hold');
@@ -59,10 +63,28 @@ describe('admission controller (AIMD)', () => {
     expect(near).toMatchObject({ kind: 'hold', rate: 10, reason: 'hold/pay p99 450 ms near target 500 ms' });
   });
 
+  it('probes slowly near the rate that caused the trouble, and not at all while p99 is rising', () => {
+    const episode = run([slow])[0]!; // trouble at 40: fast steps up to 30, then quarter steps
+    expect(episode.ceiling).toBe(40);
+    const at28 = { ...episode, rate: 28, kind: 'hold' as const, trendP99Ms: 100 };
+    const up = decide(at28, healthy, bounds, settings, 20_000);
+    expect(up.rate).toBe(30);
+    expect(decide(up, healthy, bounds, settings, 25_000).rate).toBe(30.5);
+    const rising = decide({ ...up, trendP99Ms: 150 }, { ...healthy, p99Ms: 200 }, bounds, settings, 25_000);
+    expect(rising).toMatchObject({ kind: 'hold', rate: 30 });
+    expect(rising.reason).toContain('rising');
+    // A later episode (after a quiet minute) sets a new ceiling; one within it keeps the first.
+    expect(decide(up, slow, bounds, settings, 22_000).ceiling).toBe(40);
+    expect(decide(up, slow, bounds, settings, 100_000).ceiling).toBe(30);
+  });
+
   it('follows the operator: a lower max caps the rate at once, 0 pauses', () => {
     const state = run([healthy])[0]!;
     expect(decide(state, healthy, { min: 2, max: 10 }, settings, 1000).rate).toBe(10);
-    expect(decide(state, healthy, { min: 2, max: 0 }, settings, 1000)).toMatchObject({ rate: 0, reason: 'paused (rate 0)' });
+    expect(decide(state, healthy, { min: 2, max: 0 }, settings, 1000)).toMatchObject({
+      rate: 0,
+      reason: 'paused (rate 0)',
+    });
     expect(decide(undefined, slow, { min: 50, max: 10 }, settings, 0).rate).toBe(10); // floor never above max
   });
 });
@@ -97,8 +119,16 @@ describe('admission policy', () => {
       health: () => slow,
     });
     expect(policy.plan('r', {}, 0)).toEqual({});
-    expect(policy.plan('s', { admitPerTick: 12, maxActive: 5 }, 0)).toEqual({ admitPerTick: 12, maxActive: 5 });
-    expect(policy.decision('s')).toMatchObject({ mode: 'fixed', targetPerTick: 12, maxPerTick: 12, reason: 'fixed rate' });
+    expect(policy.plan('s', { admitPerTick: 12, maxActive: 5 }, 0)).toEqual({
+      admitPerTick: 12,
+      maxActive: 5,
+    });
+    expect(policy.decision('s')).toMatchObject({
+      mode: 'fixed',
+      targetPerTick: 12,
+      maxPerTick: 12,
+      reason: 'fixed rate',
+    });
   });
 
   it('adaptive mode decides per room from one health sample per tick, keeping state through a pause', () => {
@@ -116,7 +146,10 @@ describe('admission policy', () => {
       onDecision: (room, d) => decisions.push(`${room}:${d.kind}:${d.targetPerTick}`),
     });
     expect(policy.plan('a', {}, 0)).toEqual({ admitPerTick: 20 });
-    expect(policy.plan('b', { admitPerTick: 10, maxActive: 3 }, 0)).toEqual({ admitPerTick: 5, maxActive: 3 });
+    expect(policy.plan('b', { admitPerTick: 10, maxActive: 3 }, 0)).toEqual({
+      admitPerTick: 5,
+      maxActive: 3,
+    });
     expect(samples).toBe(1);
     expect(policy.plan('a', { admitPerTick: 0 }, 1000)).toEqual({ admitPerTick: 0 });
     expect(policy.plan('a', {}, 10_000)).toEqual({ admitPerTick: 10 }); // resumed from 20, not from 40

@@ -151,7 +151,11 @@ describe.each(storeKinds())('QueueStore contract: %s', (kind) => {
   it('frees the slots of admitted users who stopped acting, warns first, and fills them in the same run', async () => {
     const store = open({ activeIdleMs: 20_000, maxActive: 2, admitPerTick: 5 });
     const room = testRoom();
-    const [a, b, c] = [await store.issue(room, 1, T0), await store.issue(room, 2, T0), await store.issue(room, 3, T0)];
+    const [a, b, c] = [
+      await store.issue(room, 1, T0),
+      await store.issue(room, 2, T0),
+      await store.issue(room, 3, T0),
+    ];
     expect(await store.admit(room, T0 + 1000, NO_HINTS)).toMatchObject({ admitted: 2, released: 0 });
     // User 2 acts at +10 s (batched by a process); user 1 never does.
     await store.touch(room, [{ userId: 3, seq: c.seq, issuedAt: T0 }], T0 + 10_000, [
