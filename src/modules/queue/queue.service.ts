@@ -159,6 +159,7 @@ export function createQueueService({
         const claimed = { ...claim, room: room_ };
         const held = ticker.status(claimed, now);
         if (held.state === 'ACTIVE') {
+          ticker.view(room_).seeActive(claimed, now); // issuing again is activity too
           const described = describe(claimed, held, now);
           return { ...described, token: described.token! };
         }
@@ -168,6 +169,7 @@ export function createQueueService({
       const view = ticker.view(room_);
       view.maxSeq = Math.max(view.maxSeq, placement.seq);
       if (placement.state === 'ACTIVE') {
+        view.seeActive(claims, now);
         const status = { state: 'ACTIVE', activeUntil: placement.activeUntil } as const;
         const described = describe(claims, status, now);
         return { ...described, token: described.token! };
