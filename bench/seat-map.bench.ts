@@ -118,7 +118,7 @@ try {
 
   const issued: IssuedToken[] = [];
   for (let userId = 1; userId <= 150; userId++)
-    issued.push(await call<IssuedToken>(base, 'POST', '/waiting/issue', { userId }));
+    issued.push(await call<IssuedToken>(base, 'POST', '/waiting/issue', { userId, concertId }));
   const active = await waitForActive(base, issued, 150, 30_000);
   const hold = (user: IssuedToken, seatNumber: number) =>
     fetch(`${base}/reservations`, {

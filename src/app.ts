@@ -223,6 +223,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const queueStreams = createQueueStreams(queue, clock, 15_000);
   const observability = createObservability({
     room: config.queueName,
+    rooms: queueTicker.rooms,
+    preQueueSizes: saleRooms.preQueueSizes,
+    paused: saleRooms.paused,
     clock,
     queueStore,
     database,

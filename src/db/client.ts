@@ -25,17 +25,22 @@ export interface Database {
 export interface ConnectOptions {
   max: number;
   onClose?: () => Promise<void>;
+  /** Seconds to open a connection before the request fails with 503 (default 1.5). */
+  connectTimeoutSeconds?: number;
 }
 
 /** Opens a postgres.js pool; int8 (counts, money) comes back as a JS number. */
-export function connect(target: string | PgTarget, { max, onClose }: ConnectOptions): Database {
+export function connect(
+  target: string | PgTarget,
+  { max, onClose, connectTimeoutSeconds = 1.5 }: ConnectOptions,
+): Database {
   let queries = 0;
   let transactions = 0;
   const options: postgres.Options<NoTypes> = {
     max,
     onnotice: () => {},
     // A server that is gone fails a request in ≤ 1.5 s (then 503 DATABASE_UNAVAILABLE), never hangs it.
-    connect_timeout: 1.5,
+    connect_timeout: connectTimeoutSeconds,
     // Money and counts stay far below 2^53 won; numbers are what the API returns.
     types: { bigint: { to: 20, from: [20], serialize: (value: number) => String(value), parse: Number } },
     // Plan every execution for its own values and the tables' current size. PostgreSQL's default

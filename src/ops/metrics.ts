@@ -3,16 +3,24 @@ import type { CacheStats } from '../modules/concerts/schedule-cache.js';
 
 /** Where the metrics read at scrape time come from. */
 export interface MetricSources {
-  /** The room label: the queue's name. */
+  /** The default room (QUEUE_NAME): the label of what is not per sale (SSE streams). */
   room: string;
-  queueCounts(): Promise<{ waiting: number; active: number }>;
+  /** The rooms this process ticks: the default room and every sale room it has met. */
+  rooms(): readonly string[];
+  queueCounts(room: string): Promise<{ waiting: number; active: number }>;
+  /** Entrants of pre-queues still waiting for their opening's draw, by room (absent: none). */
+  preQueueSizes(): Promise<ReadonlyMap<string, number>>;
   cacheStats(): { schedules: CacheStats; seatMaps: CacheStats };
   sqlStatements(): number;
-  /** Users this process admitted per second over the last minute. */
-  admissionRate(): number;
+  /** Users this process admitted to the room per second over the last minute. */
+  admissionRate(room: string): number;
+  /** True while an operator has paused the room's admission (a sale's live control). */
+  paused(room: string): boolean;
   /** Open SSE position streams of this process, once the queue module has them. */
   sseConnections?(): number;
 }
+
+type RoomCounts = ReadonlyMap<string, { waiting: number; active: number }>;
 
 /**
  * Every metric stagedoor exports, in one place: `stagedoor_<what>_<unit>` (design.md §3.13),
@@ -32,11 +40,14 @@ export function createMetrics(sources: MetricSources) {
   const result = ['result'] as const;
   const labels = { room: sources.room };
 
-  // The queue gauges are collected concurrently at scrape: one store read serves them all.
-  let pendingCounts: Promise<{ waiting: number; active: number } | undefined> | undefined;
+  // The queue gauges are collected concurrently at scrape: one read per room serves them all.
+  // A room is a sale (bounded by the catalog), never a user: the label stays bounded.
+  let pendingCounts: Promise<RoomCounts | undefined> | undefined;
   const queueCounts = () => {
-    pendingCounts ??= sources
-      .queueCounts()
+    pendingCounts ??= Promise.all(
+      sources.rooms().map(async (room) => [room, await sources.queueCounts(room)] as const),
+    )
+      .then((entries): RoomCounts => new Map(entries))
       .catch(() => {
         storeErrors.inc({ store: 'queue' });
         return undefined; // the gauges keep their last value
@@ -104,15 +115,25 @@ export function createMetrics(sources: MetricSources) {
         registers,
         async collect() {
           const counts = await queueCounts();
-          if (counts) this.set(labels, counts.waiting);
+          for (const [room, { waiting }] of counts ?? []) this.set({ room }, waiting);
         },
       }),
       prequeue: new Gauge({
         name: 'stagedoor_queue_prequeue_users',
-        help: 'Users in the pre-queue of a room that has not opened yet.',
+        help: 'Users in the pre-queue of a room whose opening has not drawn yet (read from PostgreSQL at scrape).',
         labelNames: room,
         aggregator: 'max',
         registers,
+        async collect() {
+          const sizes = await sources.preQueueSizes().catch(() => {
+            storeErrors.inc({ store: 'postgres' });
+            return undefined; // keeps the last values
+          });
+          if (!sizes) return;
+          // After the draw a room's pre-queue reads 0, not its last size.
+          for (const room of new Set([...sources.rooms(), ...sizes.keys()]))
+            this.set({ room }, sizes.get(room) ?? 0);
+        },
       }),
       active: new Gauge({
         name: 'stagedoor_queue_active_users',
@@ -122,7 +143,7 @@ export function createMetrics(sources: MetricSources) {
         registers,
         async collect() {
           const counts = await queueCounts();
-          if (counts) this.set(labels, counts.active);
+          for (const [room, { active }] of counts ?? []) this.set({ room }, active);
         },
       }),
       admitted: new Counter({
@@ -149,7 +170,17 @@ export function createMetrics(sources: MetricSources) {
         labelNames: room,
         registers,
         collect() {
-          this.set(labels, sources.admissionRate());
+          for (const room of sources.rooms()) this.set({ room }, sources.admissionRate(room));
+        },
+      }),
+      paused: new Gauge({
+        name: 'stagedoor_queue_paused',
+        help: '1 while an operator has paused the room’s admission, else 0 (the stalled-queue alert ignores paused rooms).',
+        labelNames: room,
+        aggregator: 'max',
+        registers,
+        collect() {
+          for (const room of sources.rooms()) this.set({ room }, sources.paused(room) ? 1 : 0);
         },
       }),
       released: new Counter({

@@ -8,6 +8,12 @@ import { createMetrics, type Metrics } from './metrics.js';
 
 export interface ObservabilityDeps {
   room: string;
+  /** The rooms the queue ticker ticks (the default room and the sale rooms it met). */
+  rooms(): readonly string[];
+  /** Pre-queue entrants waiting for their draw, by room. */
+  preQueueSizes(): Promise<ReadonlyMap<string, number>>;
+  /** Whether an operator paused the room (as of this process's last tick). */
+  paused(room: string): boolean;
   clock: Clock;
   queueStore: QueueStore;
   database: Database;
@@ -38,15 +44,20 @@ const RATE_WINDOW_MS = 60_000;
 export function createObservability(deps: ObservabilityDeps): Observability {
   const { room, clock, queueStore, database } = deps;
   // Admissions of this process in the last minute: the per-process admission rate.
-  const admissions: { at: number; count: number }[] = [];
-  const admissionRate = () => {
+  const admissions: { at: number; room: string; count: number }[] = [];
+  const admissionRate = (of: string) => {
     const since = clock.now() - RATE_WINDOW_MS;
     while (admissions.length > 0 && admissions[0]!.at <= since) admissions.shift();
-    return admissions.reduce((sum, a) => sum + a.count, 0) / (RATE_WINDOW_MS / 1000);
+    let admitted = 0;
+    for (const a of admissions) if (a.room === of) admitted += a.count;
+    return admitted / (RATE_WINDOW_MS / 1000);
   };
   const metrics = createMetrics({
     room,
-    queueCounts: () => queueStore.counts(),
+    rooms: deps.rooms,
+    queueCounts: (of) => queueStore.counts(of),
+    preQueueSizes: deps.preQueueSizes,
+    paused: deps.paused,
     cacheStats: deps.cacheStats,
     sqlStatements: () => database.queryCount(),
     admissionRate,
@@ -58,7 +69,7 @@ export function createObservability(deps: ObservabilityDeps): Observability {
     metrics.queue.abandoned.inc(labels, result.abandoned);
     metrics.queue.expired.inc(labels, result.expired);
     metrics.queue.released.inc(labels, result.released ?? 0);
-    if (result.admitted > 0) admissions.push({ at: clock.now(), count: result.admitted });
+    if (result.admitted > 0) admissions.push({ at: clock.now(), room, count: result.admitted });
   };
   const timeTick: Observability['timeTick'] = async (room, work) => {
     const end = metrics.queue.tickDuration.startTimer({ room });

@@ -20,6 +20,8 @@ export interface TestApp {
   tick(): Promise<void>;
   /** Issues tokens for the users and admits them all; returns their tokens by user id. */
   activate(...userIds: number[]): Promise<Map<number, string>>;
+  /** The same in a concert's own room (an operator's sale admits only its own room's tokens). */
+  activateIn(concertId: number, ...userIds: number[]): Promise<Map<number, string>>;
   close(): Promise<void>;
 }
 
@@ -97,6 +99,30 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       }
       await tick();
       return tokens;
+    },
+    async activateIn(concertId, ...userIds) {
+      const tokens = new Map<number, string>();
+      for (const userId of userIds) {
+        const payload = { userId, concertId };
+        const response = await app.inject({ method: 'POST', url: '/waiting/issue', payload });
+        if (response.statusCode !== 201 && response.statusCode !== 200) throw new Error(response.body);
+        tokens.set(userId, response.json<{ token: string }>().token);
+      }
+      // A sale whose opening has passed draws its (maybe empty) pre-queue on the first tick
+      // and admits from the next one.
+      for (let ticks = 0; ticks < 5; ticks++) {
+        await tick();
+        let waiting = 0;
+        for (const [userId, token] of tokens) {
+          const headers = { 'x-queue-token': token };
+          const checked = await app.inject({ method: 'GET', url: '/waiting/check', headers });
+          const status = checked.json<{ status: string; token?: string }>();
+          if (status.token) tokens.set(userId, status.token);
+          if (status.status !== 'ACTIVE') waiting += 1;
+        }
+        if (waiting === 0) return tokens;
+      }
+      throw new Error(`users ${userIds.join(', ')} were not admitted to concert ${concertId}'s room`);
     },
     close: () => app.close(),
   };

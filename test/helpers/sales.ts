@@ -27,7 +27,7 @@ export function refund(t: TestApp, reservationId: string, token?: string, key: s
 
 /** Activates the user, holds the seat, tops up and pays: returns the (now expired) token and reservation. */
 export async function buy(t: TestApp, userId: number, scheduleId: number, seatNumber: number, concertId = 1) {
-  const token = (await t.activate(userId)).get(userId)!;
+  const token = (await t.activateIn(concertId, userId)).get(userId)!;
   const held = await reserve(t, { userId, token, concertId, scheduleId, seatNumber });
   if (held.statusCode !== 201) throw new Error(`hold failed: ${held.body}`);
   const { reservationId, price } = held.json<{ reservationId: string; price: number }>();

@@ -43,7 +43,9 @@ describe('no request waits for ever', () => {
   it('answers 503 REQUEST_TIMEOUT at the request deadline, whatever the work behind it is waiting for', async () => {
     const database = await createTestDatabase();
     t = await createTestApp({ database, env: { REQUEST_DEADLINE_MS: '300' } });
-    const tokens = await t.activate(8);
+    // On a busy machine the issue itself may meet the 300 ms deadline: ask again until it answers.
+    let tokens = await t.activate(8);
+    for (let tries = 0; tries < 10 && !tokens.get(8); tries++) tokens = await t.activate(8);
     const other = await stalledLockOn(database, 8);
     const started = Date.now();
     const late = await charge(t, 8, 5_000, tokens.get(8), 'late-key');

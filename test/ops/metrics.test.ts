@@ -21,6 +21,7 @@ const STAGEDOOR_METRICS = [
   'stagedoor_queue_released_total',
   'stagedoor_queue_admission_rate_target',
   'stagedoor_queue_admission_decisions_total',
+  'stagedoor_queue_paused',
   'stagedoor_sse_connections',
   'stagedoor_holds_total',
   'stagedoor_holds_expired_total',
@@ -140,7 +141,10 @@ describe('GET /metrics', () => {
     let open = 7;
     const metrics = createMetrics({
       room: t.config.queueName,
-      queueCounts: () => t.store.counts(),
+      rooms: () => [t.config.queueName],
+      queueCounts: (room) => t.store.counts(room),
+      preQueueSizes: async () => new Map(),
+      paused: () => false,
       cacheStats: () => ({
         schedules: { hits: 0, misses: 0, size: 0 },
         seatMaps: { hits: 0, misses: 0, size: 0 },

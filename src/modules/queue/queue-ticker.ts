@@ -141,6 +141,8 @@ export function createQueueTicker({
   return {
     tickMs: settings.tickMs,
     view,
+    /** The rooms this process ticks. */
+    rooms: (): string[] => [...views.keys()],
     status(claims: TokenClaims, now: number): TokenStatus {
       return view(claims.room).status(claims, now, localLiveness);
     },

@@ -32,7 +32,8 @@ export const issueMount: Mount = {
     'QUEUE_TOKEN_WRONG_SALE). Before the sale opens (salesOpenAt): status PRE_QUEUE, no position, `opensAt`; at ' +
     'the opening a recorded random draw orders the pre-queue ahead of later arrivals, and checking the ' +
     'pre-queue token returns the drawn place with a new token. After salesCloseAt: 403 SALE_CLOSED; unknown ' +
-    'concert: 404 CONCERT_NOT_FOUND. Without `concertId`: the default room, as before. With ' +
+    'concert: 404 CONCERT_NOT_FOUND. Without `concertId`: the default room, as before; its tokens admit to ' +
+    'the demo catalog only (holds of an operator’s concert: 403 QUEUE_TOKEN_WRONG_SALE). With ' +
     'QUEUE_POW_DIFFICULTY > 0: X-Queue-Proof (see GET /waiting/challenge) or 428 PROOF_REQUIRED / 400 ' +
     'PROOF_INVALID.',
 };

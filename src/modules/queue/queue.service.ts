@@ -234,10 +234,23 @@ export function createQueueService({
       ticker.view(claims.room).seeActive(claims, until);
     },
 
-    /** 403 QUEUE_TOKEN_WRONG_SALE when a sale room's token is used for another concert. */
+    /** 403 QUEUE_TOKEN_WRONG_SALE: a sale room's token for another concert, a default-room token for an operator's hold. */
     async requireSale(claims: TokenClaims, target: SaleTarget): Promise<void> {
       const own = rooms.concertOf(claims.room);
-      if (own === undefined) return; // the default room's tokens admit to every sale, as before rooms
+      if (own === undefined) {
+        // The default room admits to the demo catalog, as before rooms. An operator's sale is
+        // entered through its own line only: a default-room token must not skip it. A hold is
+        // the way in; paying for or giving back one's own hold needs no second check (the
+        // hold needed the sale's token, and ownership is checked with the reservation).
+        if (target.concertId !== undefined && (await rooms.ownLineOnly(target.concertId))) {
+          throw forbidden(
+            'QUEUE_TOKEN_WRONG_SALE',
+            `Concert ${target.concertId} sells through its own waiting room: join it with ` +
+              `POST /waiting/issue {"concertId": ${target.concertId}}.`,
+          );
+        }
+        return;
+      }
       const concertId = await rooms.saleOf(target);
       if (concertId === undefined || own === concertId) return;
       throw forbidden(

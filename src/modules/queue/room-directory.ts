@@ -32,6 +32,11 @@ export interface RoomDirectory {
   concertOf(room: string): number | undefined;
   /** The concert a request is for (one SQL lookup for a reservation), undefined when unknown. */
   saleOf(target: SaleTarget): Promise<number | undefined>;
+  /**
+   * True when the concert sells only through its own room (an operator's concert); false for
+   * the seeded demo catalog, which the default room's tokens admit to as before rooms.
+   */
+  ownLineOnly(concertId: number): Promise<boolean>;
 }
 
 /** Only the default room (the simulator, tests of the queue alone). */
@@ -43,4 +48,5 @@ export const defaultRoomOnly: RoomDirectory = {
   opensAt: () => undefined,
   concertOf: () => undefined,
   saleOf: async () => undefined,
+  ownLineOnly: async () => false,
 };

@@ -47,6 +47,21 @@ export async function readSales(db: Queryable, concertIds: readonly number[]): P
     WHERE c.id = ANY(${concertIds as number[]}::bigint[])`;
 }
 
+/** True for an operator's concert (it has a venue), false for the demo catalog; undefined if none. */
+export async function isOperatorsConcert(db: Queryable, concertId: number): Promise<boolean | undefined> {
+  const [row] = await db<{ operators: boolean }[]>`
+    SELECT venue_id IS NOT NULL AS operators FROM concerts WHERE id = ${concertId}`;
+  return row?.operators;
+}
+
+/** Entrants per concert whose pre-queue waits for its draw. */
+export async function preQueueSizes(db: Queryable): Promise<{ concertId: number; entrants: number }[]> {
+  return db<{ concertId: number; entrants: number }[]>`
+    SELECT p.concert_id AS "concertId", count(*)::int AS entrants FROM pre_queue_entrants p
+    WHERE NOT EXISTS (SELECT 1 FROM sale_lotteries l WHERE l.concert_id = p.concert_id)
+    GROUP BY p.concert_id`;
+}
+
 /** Concerts with pre-queued entrants still waiting for their draw (rooms to tick after a restart). */
 export async function undrawnSales(db: Queryable): Promise<number[]> {
   const rows = await db<{ concertId: number }[]>`

@@ -8,7 +8,9 @@ import { entrantHash, fairDraw } from './fairness.js';
 import {
   drawnPlaces,
   type Entrant,
+  isOperatorsConcert,
   joinPreQueue,
+  preQueueSizes as readPreQueueSizes,
   readSales,
   recordDraw,
   type SaleRow,
@@ -25,7 +27,14 @@ export interface SaleRoomsDeps {
 
 const UNDRAWN_SCAN_MS = 5000;
 
-export type SaleRooms = RoomDirectory & RoomHooks & { roomOf(concertId: number): string };
+export type SaleRooms = RoomDirectory &
+  RoomHooks & {
+    roomOf(concertId: number): string;
+    /** Pre-queue entrants waiting for their draw, by room name. */
+    preQueueSizes(): Promise<Map<string, number>>;
+    /** Whether the room's sale is paused, as read at this process's last tick. */
+    paused(room: string): boolean;
+  };
 
 /**
  * Every concert's sale has a waiting room of its own. This keeps, per process, what the
@@ -37,6 +46,7 @@ export function createSaleRooms({ sql, defaultRoom, idleTimeoutMs, log }: SaleRo
   const prefix = `${defaultRoom.slice(0, 40)}-c`;
   const sales = new Map<number, SaleRow>();
   const drawn = new Map<number, Map<number, SignedPlace>>();
+  const ownLine = new Map<number, boolean>();
   let nextUndrawnScan = 0;
 
   const roomOf = (concertId: number) => `${prefix}${concertId}`;
@@ -75,6 +85,16 @@ export function createSaleRooms({ sql, defaultRoom, idleTimeoutMs, log }: SaleRo
     roomOf,
     concertOf,
 
+    paused(room: string): boolean {
+      const concertId = concertOf(room);
+      return concertId !== undefined && sales.get(concertId)?.paused === true;
+    },
+
+    async preQueueSizes() {
+      const sizes = await readPreQueueSizes(sql);
+      return new Map(sizes.map(({ concertId, entrants }) => [roomOf(concertId), entrants]));
+    },
+
     async enter(concertId: number, userId: number, now: number): Promise<Entry> {
       const row = await sale(concertId, true);
       if (!row) throw notFound('CONCERT_NOT_FOUND', `Concert ${concertId} does not exist.`);
@@ -104,6 +124,16 @@ export function createSaleRooms({ sql, defaultRoom, idleTimeoutMs, log }: SaleRo
       const [row] = await sql<{ concertId: number }[]>`
         SELECT concert_id AS "concertId" FROM reservations WHERE id = ${reservationId}`;
       return row?.concertId;
+    },
+
+    async ownLineOnly(concertId: number): Promise<boolean> {
+      const known = ownLine.get(concertId);
+      if (known !== undefined) return known;
+      // Operators' concerts have a venue; the seeded demo catalog has none. A concert keeps
+      // its kind (a venue can be changed, not removed), so the answer is kept for good.
+      const operators = await isOperatorsConcert(sql, concertId);
+      if (operators !== undefined) ownLine.set(concertId, operators);
+      return operators ?? false;
     },
 
     drawnPlace(claims: TokenClaims): SignedPlace | null {

@@ -16,7 +16,7 @@ describe('operator changes racing fans', () => {
         salesOpenAt: at(-HOUR),
       });
       const users = Array.from({ length: 10 }, (_, i) => 330 + i);
-      const tokens = await t.activate(...users);
+      const tokens = await t.activateIn(ids.concertId, ...users);
       const [rebuild, renamed, ...holds] = await Promise.all([
         admin(t, 'PATCH', `/admin/venues/${ids.venueId}`, {
           sections: [{ name: 'B', seatCount: 10, price: 20_000 }],

@@ -157,7 +157,7 @@ describe.each(storeKinds())('operator API (%s store)', (kind) => {
       startsAt: at(48 * HOUR),
       salesOpenAt: at(-HOUR),
     });
-    const token = (await t.activate(301)).get(301);
+    const token = (await t.activateIn(ids.concertId, 301)).get(301);
     const held = await reserve(t, {
       userId: 301,
       token,

@@ -19,12 +19,20 @@ describe.each(storeKinds())('sales windows, sale controls and the audit log (%s 
   });
 
   it('keeps holds and payments inside the sales window: 403 SALE_NOT_OPEN, then SALE_CLOSED', async () => {
-    const ids = await createSale(t, [{ name: 'A', seatCount: 5, price: 10_000 }], {
+    // The concert's sale is open for its first date; a fan admitted to it tries the second
+    // date, whose window opens in an hour.
+    const first = await createSale(t, [{ name: 'A', seatCount: 5, price: 10_000 }], {
       startsAt: at(10 * HOUR),
+      salesOpenAt: at(-HOUR),
+    });
+    const second = await admin(t, 'POST', `/admin/concerts/${first.concertId}/schedules`, {
+      startsAt: at(11 * HOUR),
       salesOpenAt: at(HOUR),
       salesCloseAt: at(2 * HOUR),
     });
-    const token = (await t.activate(302)).get(302);
+    expect(second.statusCode).toBe(201);
+    const ids = { ...first, scheduleId: second.json().scheduleId as number };
+    const token = (await t.activateIn(ids.concertId, 302)).get(302);
     const hold = (seatNumber: number) =>
       reserve(t, { userId: 302, token, concertId: ids.concertId, scheduleId: ids.scheduleId, seatNumber });
     expect((await seatMap(t, ids.concertId, ids.scheduleId)).statusCode).toBe(200); // the map is cached
@@ -61,7 +69,7 @@ describe.each(storeKinds())('sales windows, sale controls and the audit log (%s 
     });
     const set = await admin(t, 'PATCH', `/admin/sales/${ids.concertId}`, { ticketLimit: 1 });
     expect(set.json()).toMatchObject({ concertId: ids.concertId, ticketLimit: 1, effectiveTicketLimit: 1 });
-    const token = (await t.activate(303)).get(303);
+    const token = (await t.activateIn(ids.concertId, 303)).get(303);
     const hold = (seatNumber: number) =>
       reserve(t, { userId: 303, token, concertId: ids.concertId, scheduleId: ids.scheduleId, seatNumber });
     expect((await hold(1)).statusCode).toBe(201);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, admin, createSale } from '../../helpers/admin.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { balance, charge, pay, range, reserve, seatMap } from '../../helpers/requests.js';
+import { issueFor } from '../../helpers/rooms.js';
 import { refund, salesInvariantViolations } from '../../helpers/sales.js';
 import { storeKinds } from '../../helpers/stores.js';
 
@@ -28,16 +29,28 @@ describe.each(storeKinds())('a sale from the operator’s first call to a resold
     );
     expect((await admin(t, 'PATCH', `/admin/sales/${concertId}`, { ticketLimit: 2 })).statusCode).toBe(200);
 
-    // Fans are admitted before the opening, and refused until it.
+    // Fans join the sale's own line before the opening: a pre-queue, no holds yet.
     const fans = range(381, 4);
-    const tokens = await t.activate(...fans);
-    const hold = (userId: number, seatNumber: number) =>
-      reserve(t, { userId, token: tokens.get(userId), concertId, scheduleId, seatNumber });
+    let tokens = new Map<number, string>();
+    for (const userId of fans) {
+      const entered = (await issueFor(t, userId, concertId)).json();
+      expect(entered.status).toBe('PRE_QUEUE');
+      tokens.set(userId, entered.token);
+    }
+    const hold = (userId: number, seatNumber: number, token = tokens.get(userId)) =>
+      reserve(t, { userId, token, concertId, scheduleId, seatNumber });
     const early = await hold(381, 1);
     expect(early.statusCode).toBe(403);
-    expect(early.json().code).toBe('SALE_NOT_OPEN');
+    expect(early.json().code).toBe('QUEUE_NOT_ACTIVE');
+    // Nor does a token of the default room (the demo catalog's line) skip the sale's own line.
+    const elsewhere = (await t.activate(381)).get(381);
+    const skipped = await hold(381, 1, elsewhere);
+    expect(skipped.statusCode).toBe(403);
+    expect(skipped.json().code).toBe('QUEUE_TOKEN_WRONG_SALE');
 
+    // The opening: the pre-queue is drawn and admitted.
     t.clock.advance(10 * MINUTE);
+    tokens = await t.activateIn(concertId, ...fans);
     // The opening: all four want VIP-1 at once; one gets it.
     const rush = await Promise.all(fans.map((userId) => hold(userId, 1)));
     expect(rush.filter((r) => r.statusCode === 201)).toHaveLength(1);
@@ -73,7 +86,7 @@ describe.each(storeKinds())('a sale from the operator’s first call to a resold
     await charge(t, buyer, 100_000, buyerToken);
     expect((await pay(t, again.json().reservationId, 120_000, buyerToken)).statusCode).toBe(201);
     expect((await seatMap(t, concertId, scheduleId)).json().seats[0].status).toBe('RESERVED');
-    const fresh = (await t.activate(winner.userId)).get(winner.userId);
+    const fresh = (await t.activateIn(concertId, winner.userId)).get(winner.userId);
     expect((await balance(t, winner.userId, fresh)).json().amount).toBe(150_000);
 
     const [counts] = await t.database.sql<{ refunds: number; confirmed: number }[]>`

@@ -65,7 +65,7 @@ describe('a 5,000-seat seat map', () => {
   });
 
   it('re-renders for a change and when a hold lapses, with no write in between', async () => {
-    const token = (await t.activate(50)).get(50);
+    const token = (await t.activateIn(concertId, 50)).get(50);
     expect(
       (await reserve(t, { userId: 50, token, concertId, scheduleId, seatNumber: 4999 })).statusCode,
     ).toBe(201);

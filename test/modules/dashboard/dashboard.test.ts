@@ -44,7 +44,7 @@ describe('GET /admin/live (the dashboard figures)', () => {
     });
     const sold = await buy(t, 31, scheduleId, 1, concertId);
     await buy(t, 32, scheduleId, 2, concertId);
-    const holder = (await t.activate(33)).get(33)!;
+    const holder = (await t.activateIn(concertId, 33)).get(33)!;
     expect(
       (await reserve(t, { userId: 33, token: holder, concertId, scheduleId, seatNumber: 3 })).statusCode,
     ).toBe(201);
@@ -56,6 +56,7 @@ describe('GET /admin/live (the dashboard figures)', () => {
   });
 
   it('reports the waiting room and API errors of the last minute', async () => {
+    await t.activate(34); // one user admitted in the default room
     const before = (await live()).responses;
     await t.app.inject({ method: 'GET', url: '/concerts/999999/schedules' });
     await t.app.inject({ method: 'GET', url: '/concerts' });
