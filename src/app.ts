@@ -302,9 +302,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       room: config.queueName,
       admitPerTick: config.queueAdmitPerTick,
       maxActive: config.queueMaxActive,
+      defaultTicketLimit: config.ticketLimitPerUser,
+      roomOf: saleRooms.roomOf,
       responses,
       admission,
-      roomOf: saleRooms.roomOf,
     });
   }
   await app.register(v1Routes, { queue, concerts, reservations, wallet, payments, issueGuard: pow.guard });

@@ -70,6 +70,19 @@ const css = await build({
 });
 const style = hashed('style', 'css', css.outputFiles[0].contents);
 
+// The proof-of-work worker is a bundle of its own, fetched only when a join needs a proof, so
+// it is not part of the first page; the fan page learns its hashed URL at build time.
+const worker = await build({
+  entryPoints: [path.join(root, 'fan/pow/worker.ts')],
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: 'es2020',
+  write: false,
+  legalComments: 'none',
+});
+const powWorker = hashed('pow-worker', 'js', worker.outputFiles[0].contents);
+
 const manifest = {};
 for (const page of ['fan', 'admin']) {
   const js = await build({
@@ -80,6 +93,7 @@ for (const page of ['fan', 'admin']) {
     target: 'es2020',
     write: false,
     legalComments: 'none',
+    define: { __POW_WORKER__: JSON.stringify(powWorker) },
   });
   const script = hashed(page, 'js', js.outputFiles[0].contents);
   const html = readFileSync(path.join(root, page, 'index.html'), 'utf8')
@@ -88,7 +102,8 @@ for (const page of ['fan', 'admin']) {
   write(path.join(out, `${page}.html`), html);
   manifest[page] = { html: `${page}.html`, script, style };
 }
+manifest.powWorker = powWorker;
 writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
 console.log(
-  `web: built ${Object.keys(manifest).join(', ')} into ${path.relative(process.cwd(), out) || out}`,
+  `web: built fan, admin and the proof-of-work worker into ${path.relative(process.cwd(), out) || out}`,
 );

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, DESKTOP, launchBrowser, openPage, PHONE, shot, startServer } from './browser.js';
+import { api, DESKTOP, launchBrowser, openPage, PHONE, SHOTS, shot, startServer } from './browser.js';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
 
@@ -29,15 +29,20 @@ const WORDS = {
   },
 };
 
-/** Others in line first, so the fan really waits: each keeps its place by checking in. */
+/**
+ * Others in line first, so the fan really waits: each keeps its place by checking in. They
+ * join the room of the concert the fan picks (the first listed): each sale has its own.
+ */
 async function queueOthers(base: string, userIds: number[]): Promise<() => void> {
+  const { concerts } = await api<{ concerts: { concertId: number }[] }>(base, '/concerts');
+  const concertId = concerts[0]!.concertId;
   const tokens = await Promise.all(
     userIds.map(
       async (userId) =>
         (
           await api<{ token: string }>(base, '/waiting/issue', {
             method: 'POST',
-            body: JSON.stringify({ userId }),
+            body: JSON.stringify({ userId, concertId }),
           })
         ).token,
     ),
@@ -74,6 +79,17 @@ async function journey(
   // Pick the first free seat, hold it, top up the shortfall (prefilled), pay.
   await page.locator('#seat-map button.seat.available').first().click();
   await shot(page, `${name}-3-seat-picked`);
+  if (name.endsWith('phone')) {
+    // The sticky bar stays at the bottom of a phone's screen: the last row, reached by keyboard,
+    // comes into view above it, not under it.
+    const lastSeat = page.locator('#seat-map button.seat').last();
+    await lastSeat.focus();
+    const seat = await lastSeat.boundingBox();
+    const bar = await page.locator('.bar').boundingBox();
+    expect(seat && bar && seat.y + seat.height <= bar.y).toBe(true);
+    await page.screenshot({ path: `${SHOTS}/${name}-3b-last-row.png` });
+    await page.locator('#seat-map button.seat.selected').first().focus();
+  }
   await page.getByRole('button', { name: w.hold }).click();
   await page.locator('#pay').waitFor();
   await expect.poll(() => page.locator('#charge-amount').inputValue()).toBe('30000');

@@ -17,11 +17,14 @@ describe('the waiting room keeps the place', () => {
       startServer({ QUEUE_TICK_MS: '500', QUEUE_MAX_ACTIVE: '1', QUEUE_IDLE_TIMEOUT_SECONDS: '6' }),
       launchBrowser(),
     ]);
+    // The fans below pick the first concert listed: its sale has a waiting room of its own.
+    const { concerts } = await api<{ concerts: { concertId: number }[] }>(server.url, '/concerts');
+    const concertId = concerts[0]!.concertId;
     const tokens: string[] = [];
     for (const userId of [1, 2, 3]) {
       const issued = await api<{ token: string }>(server.url, '/waiting/issue', {
         method: 'POST',
-        body: JSON.stringify({ userId }),
+        body: JSON.stringify({ userId, concertId }),
       });
       tokens.push(issued.token);
     }

@@ -2,6 +2,7 @@ import { call } from '../shared/api.js';
 import { h, mount } from '../shared/dom.js';
 import { clock, dateTime, won } from '../shared/i18n.js';
 import { spark } from './chart.js';
+import { controlsState, type Room, roomCard, splitRoom } from './controls.js';
 import type { Admin } from './main.js';
 
 export interface Sale {
@@ -28,6 +29,7 @@ interface Live {
   };
   responses: { total: number; clientErrors: number; serverErrors: number };
   sales: Sale[];
+  rooms: Room[];
 }
 
 const HISTORY = 150; // 5 minutes at one sample per 2 s
@@ -42,15 +44,22 @@ export function liveView(a: Admin, region: HTMLElement): () => void {
     history[key] = list;
     return list;
   };
-  const edits = new Map<number, string>();
+  const controls = controlsState();
+  let last: Live | null = null;
 
-  const tile = (label: string, value: string, key: string, n: number) =>
+  const tile = (
+    label: string,
+    value: string,
+    key: string,
+    n: number,
+    series: (key: string, n: number) => number[],
+  ) =>
     h(
       'div',
       { class: 'tile' },
       h('span', { class: 'muted' }, label),
       h('b', { 'data-figure': key }, value),
-      spark(push(key, n), `${label}: ${a.t('trend')}`),
+      spark(series(key, n), `${label}: ${a.t('trend')}`),
     );
 
   const windowText = (s: Sale) => {
@@ -61,126 +70,132 @@ export function liveView(a: Admin, region: HTMLElement): () => void {
     return a.t('onSale');
   };
 
-  const limitCell = (s: Sale) => {
-    const input = h('input', {
-      type: 'number',
-      min: 1,
-      step: 1,
-      id: `limit-${s.scheduleId}`,
-      'aria-label': `${a.t('limit')}: ${s.title}`,
-      placeholder: a.t('default'),
-      value: edits.get(s.scheduleId) ?? s.ticketLimit ?? '',
-    }) as HTMLInputElement;
-    input.addEventListener('input', () => edits.set(s.scheduleId, input.value));
-    const note = h('span', { role: 'status' });
-    return h(
-      'td',
-      {},
-      h(
-        'form',
-        {
-          class: 'inline',
-          onsubmit: async (e: Event) => {
-            e.preventDefault();
-            try {
-              await call(`/admin/sales/${s.concertId}`, {
-                method: 'PATCH',
-                body: { ticketLimit: input.value ? Number(input.value) : null },
-              });
-              edits.delete(s.scheduleId);
-              note.textContent = a.t('saved');
-            } catch (error) {
-              note.textContent = a.errorText(error);
-            }
-          },
-        },
-        input,
-        h('button', { type: 'submit' }, a.t('save')),
-        note,
-      ),
-    );
+  // The regions are made once; each refresh replaces only what changed, and never the room
+  // cards' controls while their settings stay the same (a click or a half-typed value survives).
+  const tilesRegion = h('div', { class: 'tiles' });
+  const settingsLine = h('p', { class: 'muted' });
+  const roomsRegion = h('div', { class: 'rooms' });
+  const salesRegion = h('div', { class: 'scroll' });
+  mount(
+    region,
+    h('h2', {}, a.t('saleRooms')),
+    roomsRegion,
+    h('h2', {}, a.t('room')),
+    tilesRegion,
+    settingsLine,
+    h('h2', {}, a.t('sales')),
+    salesRegion,
+  );
+  const cards = new Map<number, { key: string; el: HTMLElement }>();
+
+  const cardFor = (r: Room) => {
+    const { figures, ...settings } = splitRoom(r);
+    const key = JSON.stringify([
+      settings,
+      controls.pending.get(r.concertId) ?? null,
+      controls.notes.get(r.concertId) ?? null,
+    ]);
+    let card = cards.get(r.concertId);
+    if (!card || card.key !== key) {
+      const el = roomCard(a, r, controls, () => last && render(last, false));
+      card = { key, el };
+      card.el.dataset.key = key;
+    } else {
+      for (const [name, text] of Object.entries(figures(a))) {
+        const cell = card.el.querySelector(`[data-${name}]`);
+        if (cell && cell.textContent !== text) cell.textContent = text;
+      }
+    }
+    cards.set(r.concertId, card);
+    return card.el;
   };
 
-  const render = (live: Live) => {
+  const render = (live: Live, sample = true) => {
+    last = live;
     const { queue, responses } = live;
+    // A redraw after a control (no new figures) must not add a point to the charts.
+    const series = (key: string, n: number) => (sample ? push(key, n) : (history[key] ?? [n]));
     const errors = responses.total
       ? ((responses.clientErrors + responses.serverErrors) / responses.total) * 100
       : 0;
-    // Keep a half-typed limit (and its focus) across refreshes.
     const focused = document.activeElement?.id;
+
+    if (live.rooms.length === 0) mount(roomsRegion, h('p', { class: 'muted' }, a.t('noRooms')));
+    else {
+      const wanted = live.rooms.map(cardFor);
+      const current = [...roomsRegion.children];
+      if (wanted.length !== current.length || wanted.some((el, i) => el !== current[i]))
+        wanted.forEach((el, i) => {
+          const at = roomsRegion.children[i];
+          if (at !== el) at ? at.replaceWith(el) : roomsRegion.append(el);
+        });
+      while (roomsRegion.children.length > wanted.length) roomsRegion.lastElementChild?.remove();
+    }
+
     mount(
-      region,
-      h('h2', {}, a.t('room')),
-      h(
-        'div',
-        { class: 'tiles' },
-        tile(a.t('waiting'), queue.waiting.toLocaleString(), 'waiting', queue.waiting),
-        tile(a.t('active'), queue.active.toLocaleString(), 'active', queue.active),
-        tile(
-          a.t('rate'),
-          queue.admittedPerSecond === null ? '—' : String(queue.admittedPerSecond),
-          'rate',
-          queue.admittedPerSecond ?? 0,
-        ),
-        tile(a.t('errors'), `${errors.toFixed(1)}%`, 'errors', errors),
+      tilesRegion,
+      tile(a.t('waiting'), queue.waiting.toLocaleString(), 'waiting', queue.waiting, series),
+      tile(a.t('active'), queue.active.toLocaleString(), 'active', queue.active, series),
+      tile(
+        a.t('rate'),
+        queue.admittedPerSecond === null ? '—' : String(queue.admittedPerSecond),
+        'rate',
+        queue.admittedPerSecond ?? 0,
+        series,
       ),
+      tile(a.t('errors'), `${errors.toFixed(1)}%`, 'errors', errors, series),
+    );
+    settingsLine.textContent = a.t('settings', {
+      n: queue.admitPerTick,
+      ms: queue.tickMs,
+      cap: queue.maxActive,
+    });
+    mount(
+      salesRegion,
       h(
-        'p',
-        { class: 'muted' },
-        a.t('settings', { n: queue.admitPerTick, ms: queue.tickMs, cap: queue.maxActive }),
-      ),
-      h('p', { class: 'note' }, a.t('controlsNote')),
-      h('h2', {}, a.t('sales')),
-      h(
-        'div',
-        { class: 'scroll' },
+        'table',
+        {},
         h(
-          'table',
+          'thead',
           {},
           h(
-            'thead',
+            'tr',
             {},
+            [
+              a.t('concert'),
+              a.t('window'),
+              a.t('seats'),
+              a.t('holds'),
+              a.t('sold'),
+              a.t('revenue'),
+              a.t('trend'),
+            ].map((c) => h('th', { scope: 'col' }, c)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          live.sales.map((s) =>
             h(
               'tr',
-              {},
-              [
-                a.t('concert'),
-                a.t('window'),
-                a.t('seats'),
-                a.t('holds'),
-                a.t('sold'),
-                a.t('revenue'),
-                a.t('trend'),
-                a.t('limit'),
-              ].map((c) => h('th', { scope: 'col' }, c)),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            live.sales.map((s) =>
+              { 'data-schedule': s.scheduleId },
+              h('th', { scope: 'row' }, s.title, h('small', {}, dateTime(s.startsAt, a.lang))),
+              h('td', { 'data-window': s.scheduleId }, windowText(s)),
+              h('td', {}, s.seats),
+              h('td', {}, s.holds),
+              h('td', { 'data-sold': s.scheduleId }, s.sold),
+              h('td', {}, won(s.revenue, a.lang)),
               h(
-                'tr',
-                { 'data-schedule': s.scheduleId },
-                h('th', { scope: 'row' }, s.title, h('small', {}, dateTime(s.startsAt, a.lang))),
-                h('td', { 'data-window': s.scheduleId }, windowText(s)),
-                h('td', {}, s.seats),
-                h('td', {}, s.holds),
-                h('td', { 'data-sold': s.scheduleId }, s.sold),
-                h('td', {}, won(s.revenue, a.lang)),
-                h(
-                  'td',
-                  { class: 'chart' },
-                  spark(push(`sold-${s.scheduleId}`, s.sold), `${a.t('sold')}: ${a.t('trend')}`),
-                ),
-                limitCell(s),
+                'td',
+                { class: 'chart' },
+                spark(series(`sold-${s.scheduleId}`, s.sold), `${a.t('sold')}: ${a.t('trend')}`),
               ),
             ),
           ),
         ),
       ),
     );
-    if (focused) document.getElementById(focused)?.focus();
+    if (focused && document.activeElement?.id !== focused) document.getElementById(focused)?.focus();
   };
 
   let timer: ReturnType<typeof setTimeout> | undefined;

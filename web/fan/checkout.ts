@@ -94,6 +94,7 @@ export function checkout(app: App, place: Place, region: HTMLElement, changed: (
         what: place.what,
         label: x.label,
         price: x.price,
+        concertId: place.concertId,
       })),
     );
     if (failed) {

@@ -2,6 +2,7 @@ import { call } from '../shared/api.js';
 import { h, mount } from '../shared/dom.js';
 import { clock, dateTime } from '../shared/i18n.js';
 import type { App } from './app.js';
+import { joinLine } from './join.js';
 import { store } from './store.js';
 
 interface Concert {
@@ -17,12 +18,6 @@ interface Schedule {
   totalSeats: number;
   salesOpenAt?: string | null;
   salesCloseAt?: string | null;
-}
-interface Issued {
-  token: string;
-  status: 'WAITING' | 'ACTIVE';
-  position: number;
-  expiresAt: string;
 }
 
 /** The sale's state from its window; the countdown element is refreshed every second. */
@@ -64,6 +59,11 @@ export async function homeView(app: App): Promise<void> {
           h('small', { id: 'user-id-hint' }, app.t('userIdHint')),
         );
     const error = h('p', { class: 'error', role: 'alert' });
+    const checking = h('p', { role: 'status', id: 'pow-status', class: 'muted' });
+    const showChecking = (share: number | null) => {
+      checking.textContent =
+        share === null ? '' : `${app.t('checking', { p: Math.floor(share * 100) })} ${app.t('checkingNote')}`;
+    };
     const form = h(
       'form',
       {
@@ -73,13 +73,16 @@ export async function homeView(app: App): Promise<void> {
           const input = form.querySelector<HTMLInputElement>('#user-id');
           const userId = app.jwtUser ?? Number(input?.value);
           error.textContent = '';
+          const submit = form.querySelector<HTMLButtonElement>('button[type=submit]');
+          if (submit) submit.disabled = true;
           try {
-            const issued = await call<Issued>('/waiting/issue', { method: 'POST', body: { userId } });
+            const issued = await joinLine(userId, chosen.concertId, showChecking);
+            if (issued.entrant) store.addDraw({ concertId: chosen.concertId, userId, ...issued.entrant });
             store.savePlace({
               token: issued.token,
               userId,
               ...chosen,
-              startPosition: issued.position,
+              startPosition: issued.position ?? 0,
               lastStatus: issued.status,
               expiresAt: issued.expiresAt,
               holds: [],
@@ -87,12 +90,14 @@ export async function homeView(app: App): Promise<void> {
             app.go('waiting');
           } catch (e) {
             error.textContent = app.errorText(e);
+            if (submit) submit.disabled = false;
           }
         },
       },
       h('p', { id: 'join-for' }, chosen ? app.t('joinFor', { what: chosen.what }) : app.t('pickFirst')),
       idField,
       h('button', { type: 'submit', class: 'primary', disabled: !chosen }, app.t('join')),
+      checking,
       error,
     );
     mount(joinRegion, h('h2', { id: 'join-title' }, app.t('joinTitle')), form);

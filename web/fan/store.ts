@@ -17,10 +17,18 @@ export interface Place {
   what: string;
   /** The first position seen: the progress bar's whole length. */
   startPosition: number;
-  lastStatus: 'WAITING' | 'ACTIVE';
+  lastStatus: 'WAITING' | 'ACTIVE' | 'PRE_QUEUE';
   /** When the place is lost unless checked again (waiting) or the turn ends (active). */
   expiresAt: string;
   holds: Hold[];
+}
+
+/** A pre-queue entry: how this fan appears in the sale's published draw (kept to verify it). */
+export interface DrawEntry {
+  concertId: number;
+  userId: number;
+  salt: string;
+  hash: string;
 }
 
 export interface Ticket {
@@ -30,6 +38,8 @@ export interface Ticket {
   what: string;
   label: string;
   price: number;
+  /** The concert (for its draw's "verify" box); absent on tickets stored before it was kept. */
+  concertId?: number;
 }
 
 function read<T>(key: string): T | null {
@@ -46,6 +56,12 @@ export const store = {
   savePlace(place: Place | null): void {
     if (place) localStorage.setItem('sd.place', JSON.stringify(place));
     else localStorage.removeItem('sd.place');
+  },
+  draws: (): DrawEntry[] => read<DrawEntry[]>('sd.draws') ?? [],
+  addDraw(entry: DrawEntry): void {
+    const others = store.draws().filter((d) => d.concertId !== entry.concertId || d.userId !== entry.userId);
+    // The newest few only: a device need not keep every sale it ever pre-queued for.
+    localStorage.setItem('sd.draws', JSON.stringify([entry, ...others].slice(0, 20)));
   },
   tickets: (): Ticket[] => read<Ticket[]>('sd.tickets') ?? [],
   addTickets(tickets: Ticket[]): void {

@@ -95,4 +95,33 @@ export const TEXTS: Record<string, [string, string]> = {
   status_RELEASED: ['Released', '반환됨'],
   status_REFUNDED: ['Refunded', '환불됨'],
   backHome: ['Back to concerts', '공연 목록으로'],
+  checking: ['Checking your browser… {p}%', '브라우저 확인 중… {p}%'],
+  checkingNote: [
+    'A short calculation keeps bots out of the line. Keep this page open.',
+    '봇의 대기열 진입을 막기 위한 짧은 계산입니다. 페이지를 열어 두세요.',
+  ],
+  preQueueTitle: ['You are in the pre-queue', '사전 대기 중입니다'],
+  preQueueBig: ['Pre-queue', '사전 대기'],
+  preQueueDraw: [
+    'The sale opens in {t}. Everyone who joined before then gets a place by a public random draw.',
+    '{t} 후 판매가 시작됩니다. 그 전에 참여한 모든 분의 순서는 공개 추첨으로 정해집니다.',
+  ],
+  verifyTitle: ['Check the opening draw', '오픈 추첨 확인하기'],
+  verifyCommitted: [
+    'The draw’s secret was fixed before anyone joined. Its fingerprint (SHA-256):',
+    '추첨 비밀값은 참여 전에 고정되었습니다. 지문(SHA-256):',
+  ],
+  verifyDrawn: [
+    'Places of the {n} people in the pre-queue were drawn from that secret and the list of entrants.',
+    '사전 대기 {n}명의 순서는 그 비밀값과 참여자 목록으로 추첨되었습니다.',
+  ],
+  verifyYou: ['You appear in the draw as', '추첨에서 나의 표시값'],
+  verifySalt: ['from your salt', '나의 솔트'],
+  verifyFound: ['Your entry is in the published list.', '나의 항목이 공개 목록에 있습니다.'],
+  verifyMissing: ['Your entry is NOT in the published list.', '나의 항목이 공개 목록에 없습니다.'],
+  verifyData: ['Public draw data (JSON)', '공개 추첨 데이터(JSON)'],
+  verifyReplay: [
+    'Replay the draw yourself (from the stagedoor source) and see your place:',
+    '직접 추첨을 재현하고 나의 순서를 확인하려면(stagedoor 소스에서):',
+  ],
 };

@@ -3,6 +3,7 @@ import { h, mount } from '../shared/dom.js';
 import { won } from '../shared/i18n.js';
 import type { App } from './app.js';
 import { store, type Ticket } from './store.js';
+import { verifyBox } from './verify.js';
 
 interface Reservation {
   reservationId: string;
@@ -21,6 +22,12 @@ export async function ticketsView(app: App, onlyJustPaid: boolean): Promise<void
       ? [h('h1', { id: 'paid-title' }, app.t('paidTitle')), h('p', {}, app.t('paidNote'))]
       : [h('h1', {}, app.t('ticketsTitle')), h('p', { class: 'muted' }, app.t('ticketsNote'))],
     tickets.length ? list : h('p', {}, app.t('noTickets')),
+    // The confirmation links each pre-queued sale's draw (issue 17's "verify" link).
+    onlyJustPaid
+      ? [...new Set(tickets.map((t) => t.concertId))].map((id) =>
+          id === undefined ? null : verifyBox(app, id),
+        )
+      : null,
     h(
       'p',
       {},

@@ -3,10 +3,13 @@ import { h, mount } from '../shared/dom.js';
 import { clock } from '../shared/i18n.js';
 import type { App } from './app.js';
 import { type Place, store } from './store.js';
+import { verifyBox } from './verify.js';
 
 interface Status {
-  status: 'WAITING' | 'ACTIVE';
-  position: number;
+  status: 'WAITING' | 'ACTIVE' | 'PRE_QUEUE';
+  /** Absent in the pre-queue (places are drawn at the opening). */
+  position?: number;
+  opensAt?: string;
   expiresAt: string;
   estimatedWaitSeconds: number | null;
   refreshAfterSeconds: number;
@@ -31,12 +34,17 @@ export function waitingView(app: App, place: Place): void {
   }) as HTMLProgressElement;
   const note = h('p', { class: 'muted', id: 'keep-open' });
   const connection = h('p', { class: 'muted', id: 'connection', role: 'status' });
+  const title = h('h1', {}, app.t(place.lastStatus === 'PRE_QUEUE' ? 'preQueueTitle' : 'waitingTitle'));
+  // The draw's box: filled once the opening was drawn (before it, the commitment is shown).
+  const verify = h('div', { id: 'verify' });
+  const showVerify = () => mount(verify, verifyBox(app, place.concertId, place.userId));
+  showVerify();
   mount(
     app.main,
     h(
       'section',
       { class: 'card waiting' },
-      h('h1', {}, app.t('waitingTitle')),
+      title,
       h('p', { class: 'muted' }, place.what),
       h('p', {}, app.t('yourPlace')),
       position,
@@ -46,6 +54,7 @@ export function waitingView(app: App, place: Place): void {
       connection,
       note,
     ),
+    verify,
   );
 
   let stopped = false;
@@ -82,6 +91,15 @@ export function waitingView(app: App, place: Place): void {
     window.removeEventListener('online', online);
   });
 
+  // In the pre-queue the status does not change until the draw: the countdown runs here.
+  let opensAt: number | null = null;
+  const countdown = () => {
+    if (opensAt !== null)
+      ahead.textContent = app.t('preQueueDraw', { t: clock((opensAt - Date.now()) / 1000) });
+  };
+  const ticking = setInterval(countdown, 1000);
+  app.onLeave(() => clearInterval(ticking));
+
   const apply = (s: Status) => {
     if (stopped) return;
     place.lastStatus = s.status;
@@ -90,6 +108,24 @@ export function waitingView(app: App, place: Place): void {
     if (s.status === 'ACTIVE') {
       store.savePlace(place);
       return app.go('seats');
+    }
+    if (s.status === 'PRE_QUEUE' || s.position === undefined) {
+      store.savePlace(place);
+      title.textContent = app.t('preQueueTitle');
+      position.textContent = app.t('preQueueBig');
+      opensAt = s.opensAt ? Date.parse(s.opensAt) : Date.now();
+      countdown();
+      eta.textContent = '';
+      bar.hidden = true;
+      note.textContent = app.t('keepOpen', { time: timeOf(s.expiresAt) });
+      return;
+    }
+    opensAt = null;
+    bar.hidden = false;
+    if (title.textContent !== app.t('waitingTitle')) {
+      // Just drawn: the place is known now, and so is the draw's data.
+      title.textContent = app.t('waitingTitle');
+      showVerify();
     }
     place.startPosition = Math.max(place.startPosition, s.position);
     store.savePlace(place);

@@ -43,3 +43,39 @@ export async function saleFigures(sql: Sql, now: Date, limit: number): Promise<S
     revenue: Number(r.revenue),
   }));
 }
+
+export interface RoomControlsRow {
+  concertId: number;
+  title: string;
+  ticketLimit: number | null;
+  paused: boolean;
+  admitPerTick: number | null;
+  maxActive: number | null;
+  opensAt: string | null;
+  drawn: boolean;
+  /** Users in the pre-queue (PostgreSQL) until the opening's draw puts them in line. */
+  preQueue: number;
+}
+
+/**
+ * Per concert: its sale room's live controls, whether the opening was drawn, and the
+ * pre-queue's size (entrants of a sale not drawn yet; 0 after the draw, when they are in line).
+ */
+export async function roomControls(sql: Sql, concertIds: readonly number[]): Promise<RoomControlsRow[]> {
+  if (concertIds.length === 0) return [];
+  const rows = await sql<(Omit<RoomControlsRow, 'opensAt'> & { opensAt: Date | null })[]>`
+    SELECT c.id::int AS "concertId", c.title, c.ticket_limit AS "ticketLimit",
+           coalesce(sc.paused, false) AS paused, sc.admit_per_tick AS "admitPerTick",
+           sc.max_active AS "maxActive",
+           (SELECT min(s.sales_open_at) FROM schedules s WHERE s.concert_id = c.id) AS "opensAt",
+           (l.concert_id IS NOT NULL) AS drawn,
+           CASE WHEN l.concert_id IS NULL
+                THEN (SELECT count(*) FROM pre_queue_entrants p WHERE p.concert_id = c.id)::int
+                ELSE 0 END AS "preQueue"
+    FROM concerts c
+    LEFT JOIN sale_controls sc ON sc.concert_id = c.id
+    LEFT JOIN sale_lotteries l ON l.concert_id = c.id
+    WHERE c.id = ANY(${concertIds as number[]}::bigint[])
+    ORDER BY c.id DESC`;
+  return rows.map((r) => ({ ...r, opensAt: r.opensAt ? new Date(r.opensAt).toISOString() : null }));
+}

@@ -8,7 +8,7 @@ import { adminSchema } from '../admin/admin-route.js';
 import type { AdmissionPolicy } from '../queue/admission-policy.js';
 import type { QueueStore } from '../queue/queue-store.js';
 import type { QueueTicker } from '../queue/queue-ticker.js';
-import { saleFigures } from './dashboard.repository.js';
+import { roomControls, saleFigures } from './dashboard.repository.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -45,7 +45,34 @@ const liveExample = {
       holds: 310,
       sold: 1450,
       revenue: 116000000,
-      admission: null,
+    },
+  ],
+  rooms: [
+    {
+      concertId: 4,
+      title: 'Spring Night',
+      room: 'main-c4',
+      preQueue: 0,
+      waiting: 830,
+      active: 500,
+      drawn: true,
+      opensAt: '2026-12-01T03:00:00.000Z',
+      paused: false,
+      admitPerTick: 20,
+      maxActive: null,
+      ticketLimit: 2,
+      effectiveAdmitPerTick: 20,
+      effectiveMaxActive: 1000,
+      effectiveTicketLimit: 2,
+      admissionRatePerSecond: 20,
+      admission: {
+        mode: 'adaptive',
+        targetPerTick: 10,
+        maxPerTick: 20,
+        decision: 'decrease',
+        reason: 'hold/pay p99 1240 ms > target 800 ms',
+        at: '2026-12-01T03:00:02.000Z',
+      },
     },
   ],
 };
@@ -67,6 +94,33 @@ const Admission = Type.Union(
       'This process’s last admission-rate decision for the room (QUEUE_ADMISSION_MODE); null before its ' +
       'first tick of the room.',
   },
+);
+
+const NullableInt = (description: string) => Type.Union([Type.Integer(), Type.Null()], { description });
+
+const Room = Type.Object(
+  {
+    concertId: Type.Integer(),
+    title: Type.String(),
+    room: Type.String({ description: 'The sale’s own waiting room.' }),
+    preQueue: Type.Integer({
+      description: 'Users in the pre-queue until the opening’s draw (0 once drawn: they are in line).',
+    }),
+    waiting: Type.Integer(),
+    active: Type.Integer(),
+    drawn: Type.Boolean({ description: 'Whether the opening’s draw ran.' }),
+    opensAt: Nullable(Type.String({ format: 'date-time' })),
+    paused: Type.Boolean(),
+    admitPerTick: NullableInt('Set by PATCH /admin/sales/{id}; null: QUEUE_ADMIT_PER_TICK.'),
+    maxActive: NullableInt('Set by PATCH /admin/sales/{id}; null: QUEUE_MAX_ACTIVE.'),
+    ticketLimit: NullableInt('Set by PATCH /admin/sales/{id}; null: TICKET_LIMIT_PER_USER.'),
+    effectiveAdmitPerTick: Type.Integer(),
+    effectiveMaxActive: Type.Integer(),
+    effectiveTicketLimit: Type.Integer(),
+    admissionRatePerSecond: Type.Number({ description: 'Configured: 0 while paused.' }),
+    admission: Admission,
+  },
+  { description: 'Per concert on the sales list: its sale room and live controls.' },
 );
 
 const Live = Type.Object(
@@ -111,9 +165,9 @@ const Live = Type.Object(
         holds: Type.Integer({ description: 'Seats held right now (unexpired).' }),
         sold: Type.Integer(),
         revenue: Type.Integer({ description: 'Won: the prices of the seats sold now (refunds excluded).' }),
-        admission: Admission,
       }),
     ),
+    rooms: Type.Array(Room),
   },
   { examples: [liveExample] },
 );
@@ -127,10 +181,11 @@ export interface DashboardDeps {
   room: string;
   admitPerTick: number;
   maxActive: number;
+  defaultTicketLimit: number;
+  /** A sale's own waiting room (src/modules/rooms). */
+  roomOf(concertId: number): string;
   responses: ResponseCounter;
   admission: AdmissionPolicy;
-  /** The waiting room of a concert's sale. */
-  roomOf(concertId: number): string;
 }
 
 /** GET /admin/live: the figures the operator dashboard polls, behind the operator gate. */
@@ -144,7 +199,9 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardDeps> = async (
         'What the operator dashboard at /admin polls every 2 s: the waiting room (waiting, active, measured ' +
           'admission rate, its settings), this process’s API responses by class over the last minute, and per ' +
           'sale whose show has not started (the next 20) the seats held now, sold and their revenue, counted ' +
-          'from the schedule’s seats. One queue-store call and one SQL statement per request.',
+          'from the schedule’s seats; per concert of those sales its own room (pre-queue, waiting, active) ' +
+          'and live controls (paused, per tick, active cap, ticket limit). Two SQL statements and one ' +
+          'queue-store call per room.',
         { status: 200, schema: Live },
         [503],
         { audited: false },
@@ -156,6 +213,24 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardDeps> = async (
         deps.queueStore.counts(deps.room),
         saleFigures(deps.sql, new Date(now), 20),
       ]);
+      const concertIds = [...new Set(sales.map((s) => s.concertId))];
+      const [controls, roomCounts] = await Promise.all([
+        roomControls(deps.sql, concertIds),
+        Promise.all(concertIds.map((id) => deps.queueStore.counts(deps.roomOf(id)))),
+      ]);
+      const countsOf = new Map(concertIds.map((id, i) => [id, roomCounts[i]!]));
+      const rooms = controls.map((c) => {
+        const perTick = c.admitPerTick ?? deps.admitPerTick;
+        return {
+          ...c,
+          room: deps.roomOf(c.concertId),
+          ...(countsOf.get(c.concertId) ?? { waiting: 0, active: 0 }),
+          effectiveAdmitPerTick: perTick,
+          effectiveMaxActive: c.maxActive ?? deps.maxActive,
+          effectiveTicketLimit: c.ticketLimit ?? deps.defaultTicketLimit,
+          admissionRatePerSecond: c.paused ? 0 : (perTick * 1000) / deps.ticker.tickMs,
+        };
+      });
       const rates = deps.ticker.view(deps.room).rates();
       const admission = (room: string) => {
         const decision = deps.admission.decision(room);
@@ -175,7 +250,8 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardDeps> = async (
           admission: admission(deps.room),
         },
         responses: deps.responses.snapshot(),
-        sales: sales.map((sale) => ({ ...sale, admission: admission(deps.roomOf(sale.concertId)) })),
+        sales,
+        rooms: rooms.map((room) => ({ ...room, admission: admission(room.room) })),
       };
     },
   );

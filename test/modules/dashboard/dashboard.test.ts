@@ -15,6 +15,21 @@ interface Live {
     seats: number;
     salesOpenAt: string | null;
   }[];
+  rooms: {
+    concertId: number;
+    preQueue: number;
+    waiting: number;
+    active: number;
+    drawn: boolean;
+    paused: boolean;
+    admitPerTick: number | null;
+    maxActive: number | null;
+    ticketLimit: number | null;
+    effectiveAdmitPerTick: number;
+    effectiveMaxActive: number;
+    effectiveTicketLimit: number;
+    admissionRatePerSecond: number;
+  }[];
 }
 
 describe('GET /admin/live (the dashboard figures)', () => {
@@ -65,6 +80,63 @@ describe('GET /admin/live (the dashboard figures)', () => {
     expect(after.responses.clientErrors - before.clientErrors).toBe(1);
     expect(after.queue.maxActive).toBe(t.config.queueMaxActive);
     expect(after.queue.active).toBeGreaterThanOrEqual(1);
+  });
+
+  it('shows each sale room: its pre-queue before the opening, its line after, and its live controls', async () => {
+    const now = t.clock.now();
+    const { concertId } = await createSale(t, [{ name: 'A', seatCount: 10, price: 50_000 }], {
+      startsAt: new Date(now + 86_400_000).toISOString(),
+      salesOpenAt: new Date(now + 60_000).toISOString(),
+    });
+    const room = async () => (await live()).rooms.find((r) => r.concertId === concertId);
+    expect(await room()).toMatchObject({
+      preQueue: 0,
+      waiting: 0,
+      drawn: false,
+      paused: false,
+      admitPerTick: null,
+      effectiveAdmitPerTick: t.config.queueAdmitPerTick,
+      effectiveMaxActive: t.config.queueMaxActive,
+      effectiveTicketLimit: t.config.ticketLimitPerUser,
+    });
+    for (const userId of [51, 52, 53]) {
+      const issued = await t.app.inject({
+        method: 'POST',
+        url: '/waiting/issue',
+        payload: { userId, concertId },
+      });
+      expect(issued.json().status).toBe('PRE_QUEUE');
+    }
+    expect((await room())?.preQueue).toBe(3);
+
+    const patched = await admin(t, 'PATCH', `/admin/sales/${concertId}`, {
+      paused: true,
+      admitPerTick: 7,
+      maxActive: 9,
+      ticketLimit: 3,
+    });
+    expect(patched.statusCode).toBe(200);
+    expect(await room()).toMatchObject({
+      paused: true,
+      admitPerTick: 7,
+      maxActive: 9,
+      ticketLimit: 3,
+      effectiveAdmitPerTick: 7,
+      effectiveMaxActive: 9,
+      effectiveTicketLimit: 3,
+      admissionRatePerSecond: 0,
+    });
+
+    // The opening draws the pre-queue into the line: paused, nobody is admitted.
+    t.clock.advance(61_000);
+    await t.tick();
+    await t.tick();
+    expect(await room()).toMatchObject({ preQueue: 0, drawn: true, waiting: 3, active: 0 });
+    await admin(t, 'PATCH', `/admin/sales/${concertId}`, { paused: false, admitPerTick: null });
+    await t.tick();
+    const resumed = await room();
+    expect(resumed).toMatchObject({ paused: false, admitPerTick: null, waiting: 0, active: 3 });
+    expect(resumed?.admissionRatePerSecond).toBeGreaterThan(0);
   });
 
   it('serves the dashboard page at /admin', async () => {
