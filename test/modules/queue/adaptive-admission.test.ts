@@ -72,7 +72,7 @@ describe('admission that follows health (real app, real holds)', () => {
       decision: 'decrease',
     });
     expect(live.queue.admission.reason).toMatch(/^hold\/pay p99 \d+ ms > target 200 ms$/);
-    const sale = live.sales.find((s: { concertId: number }) => s.concertId === concertId);
+    const sale = live.rooms.find((s: { concertId: number }) => s.concertId === concertId);
     expect(sale.admission).toMatchObject({
       mode: 'adaptive',
       targetPerTick: 10,
@@ -107,7 +107,7 @@ describe('admission that follows health (real app, real holds)', () => {
       decision: 'hold',
       reason: 'fixed rate',
     });
-    const sale = live.sales.find((s: { concertId: number }) => s.concertId === concertId);
+    const sale = live.rooms.find((s: { concertId: number }) => s.concertId === concertId);
     expect(sale.admission).toMatchObject({ mode: 'fixed', targetPerTick: 20, maxPerTick: 20 });
   });
 });
