@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type autocannon from 'autocannon';
 import { type IssuedToken, type Schedule, serverStats } from './lib/api.js';
 import { fire, type LoadResult } from './lib/cannon.js';
+import { sampleResources } from './lib/sampler.js';
 import { type SqlCost, settle, sqlCost } from './lib/sql-cost.js';
 
 /** What every scenario gets: the server, how long to run, and how hard. */
@@ -393,7 +394,19 @@ export async function freeSeatHolds(
   };
 }
 
-export async function bareRoute(url: string, seconds: number, connections: number): Promise<LoadResult> {
+/** The bare route; with the server's pid, also the CPU time it used in the measured run (not the warm-up). */
+export async function bareRoute(
+  url: string,
+  seconds: number,
+  connections: number,
+  pid?: number,
+): Promise<LoadResult & { cpuSeconds?: number }> {
   await fire('bare route warm-up', { url: `${url}/bare`, connections, duration: 1 }); // JIT, sockets
-  return fire('bare Fastify JSON route', { url: `${url}/bare`, connections, duration: seconds });
+  const sampler = pid === undefined ? undefined : sampleResources(pid);
+  const result = await fire('bare Fastify JSON route', {
+    url: `${url}/bare`,
+    connections,
+    duration: seconds,
+  });
+  return sampler ? { ...result, cpuSeconds: sampler.stop().serverCpuSeconds } : result;
 }

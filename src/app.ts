@@ -17,6 +17,7 @@ import { frameworkErrors, registerProblemHandling } from './http/problem.js';
 import { registerRateLimits } from './http/rate-limit.js';
 import { registerRequestDeadline } from './http/request-deadline.js';
 import { registerRequestId, requestIdOf } from './http/request-id.js';
+import { requestLoggerFactory } from './http/request-logger.js';
 import { createResponseCounter } from './http/response-counter.js';
 import { createValidatorCompiler } from './http/validation.js';
 import { startIntervalJob } from './interval-job.js';
@@ -86,6 +87,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 64 * 1024,
     frameworkErrors,
     genReqId: requestIdOf,
+    // request.log is made a pino child on the request's first written line, not per request.
+    childLoggerFactory: requestLoggerFactory,
     // Behind a load balancer the client (for rate limits and logs) is in X-Forwarded-For.
     trustProxy: (_address: string, hop: number) => hop < config.trustProxyHops,
     requestIdHeader: false,
@@ -240,6 +243,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerMetrics(app, {
     metrics,
     scrape: deps.clusterMetrics?.scrape ?? (() => metrics.registry.metrics()),
+    slowRequestMs: config.logSlowRequestMs,
   });
   await registerLoadShedding(app, { config, database, queueStore, metrics });
   await registerRateLimits(app, { config, signer, redis: deps.redis });

@@ -56,6 +56,8 @@ export interface Config {
   readonly auth: AuthConfig;
   /** Every request is answered within this (503 REQUEST_TIMEOUT past it); 0 = no deadline. */
   readonly requestDeadlineMs: number;
+  /** A request slower than this is logged (warn, with its request id); 0 = never. */
+  readonly logSlowRequestMs: number;
   /** HTTP worker processes (node:cluster); 1 = no cluster. More than one needs `redisUrl`. */
   readonly workers: number;
   /** Load shedding (503 OVERLOADED / STORE_UNAVAILABLE); each limit 0 = off. */
@@ -232,6 +234,7 @@ export function loadConfig(env: Env = process.env): Config {
     ticketLimitPerUser: integer(env, 'TICKET_LIMIT_PER_USER', 4, 1, 100_000),
     auth: authConfig(env),
     requestDeadlineMs: integer(env, 'REQUEST_DEADLINE_MS', 10_000, 0, 600_000),
+    logSlowRequestMs: integer(env, 'LOG_SLOW_REQUEST_MS', 1000, 0, 600_000),
     workers: workers(env, text(env, 'REDIS_URL') !== undefined),
     shedMaxEventLoopDelayMs: integer(env, 'SHED_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     shedMaxHeapUsedBytes:

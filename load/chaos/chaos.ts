@@ -8,6 +8,7 @@ import { connect } from '../../src/db/client.js';
 import { allSchedules, getJson } from '../lib/api.js';
 import { troubleLines } from './apps.js';
 import { createRandom, parseArgs } from './args.js';
+import { sampleAdmissions } from './boundary-sampler.js';
 import {
   checkAnswers,
   checkBalances,
@@ -22,7 +23,7 @@ import { type Fan, runFan, type SaleWorld } from './fan.js';
 import { planFaults, runFaults } from './faults.js';
 import { History } from './history.js';
 import { samplePgWaits } from './pg-waits.js';
-import { checkFifo, checkLostPlaces } from './queue-checks.js';
+import { checkFifo, checkLostPlaces, checkUniqueSeqs, checkViewLag } from './queue-checks.js';
 import { renderReport, summaryLine } from './report.js';
 import { startStack } from './stack.js';
 import { faultWindows } from './windows.js';
@@ -87,6 +88,13 @@ async function main(cleanup: Cleanup): Promise<number> {
     outcome: 'unfinished',
   }));
   const sampler = samplePgWaits(stack.pg.url, () => history.now());
+  // The store's admissions over time, read from outside the app processes (the FIFO check's clock).
+  const admissions = sampleAdmissions(
+    stack.redis.url,
+    stack.supervisor.env.REDIS_KEY_PREFIX ?? '',
+    'main',
+    () => history.now(),
+  );
   const arrivalGap = (options.durationMs * 0.7) / Math.max(1, options.fans);
   await Promise.all([
     runFaults(events, { ...stack, now: () => history.now() }),
@@ -96,6 +104,7 @@ async function main(cleanup: Cleanup): Promise<number> {
     }),
   ]);
   const pgWaits = await sampler.stop();
+  const storeAdmissions = await admissions.stop();
   process.stdout.write(`chaos: sale over at ${(history.now() / 1000).toFixed(1)} s; checking\n`);
 
   const windows = faultWindows(events, stack.supervisor.crashes);
@@ -111,7 +120,16 @@ async function main(cleanup: Cleanup): Promise<number> {
       await checkBalances(db.sql, history.exchanges, fans),
       ...(await checkDatabase(db.sql)),
       ...checkLostPlaces(fans, windows.store),
-      checkFifo(fans),
+      checkFifo(fans, storeAdmissions),
+      ...checkViewLag(
+        fans,
+        storeAdmissions,
+        windows.appDown,
+        events
+          .filter((e) => e.kind === 'redis' && e.start !== undefined)
+          .map((e) => ({ from: e.start!, to: e.end ?? e.start!, label: 'redis' })),
+      ),
+      checkUniqueSeqs(history.exchanges),
     ];
   } finally {
     await db.close();
@@ -144,7 +162,7 @@ async function main(cleanup: Cleanup): Promise<number> {
   if (options.historyFile)
     await fs.writeFile(
       options.historyFile,
-      JSON.stringify({ events, fans, pgWaits, exchanges: history.exchanges }),
+      JSON.stringify({ events, fans, pgWaits, storeAdmissions, exchanges: history.exchanges }),
     );
   process.stdout.write(`\n${report}\nreport: ${file}\n${summaryLine(input)}\n`);
   return verdicts.some((v) => v.violations.length > 0) ? 1 : 0;

@@ -27,14 +27,22 @@ export interface Fan {
    */
   arrival?: { start: number; end: number };
   firstIssueAt?: number;
-  /** Every answered check: when, and whether it said active. */
-  checks: { start: number; end: number; active: boolean }[];
+  /** The arrival sequence signed into the fan's waiting token (its place in line), from its last issue. */
+  seq?: number;
+  /** Every answered check: when, on which process, and whether it said active. */
+  checks: { start: number; end: number; app: string; seq: number | undefined; active: boolean }[];
   firstActiveAt?: number;
   /** 401s on a live place: `admitted` once the fan had been seen active, else `waiting`. */
   lost: { at: number; op: string; code: string | undefined; admitted: boolean }[];
   paid: boolean;
   outcome: string;
 }
+
+/** A queue token is `<userId>.<room>.<seq>.<issuedAt>.<activeUntil|w>.<mac>`, numbers in base 36. */
+export const seqOf = (token: string): number | undefined => {
+  const seq = token.split('.')[2];
+  return seq === undefined ? undefined : Number.parseInt(seq, 36);
+};
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const retryable = (e: Exchange) =>
@@ -80,6 +88,7 @@ async function joinQueue(world: SaleWorld, fan: Fan): Promise<boolean> {
     });
     if (!isOk(issued)) return false;
     fan.token = (issued.response as { token: string }).token;
+    fan.seq = seqOf(fan.token);
     fan.arrival ??= { start: fan.firstIssueAt, end: issued.end };
     while (world.history.now() < world.hardStop) {
       const check = await call(world, fan, 'check', 'GET', '/waiting/check', { gated: true });
@@ -94,7 +103,13 @@ async function joinQueue(world: SaleWorld, fan: Fan): Promise<boolean> {
       }
       if (!isOk(check)) return false;
       const state = check.response as { active: boolean; refreshAfterSeconds?: number };
-      fan.checks.push({ start: check.start, end: check.end, active: state.active });
+      fan.checks.push({
+        start: check.start,
+        end: check.end,
+        app: check.app,
+        seq: fan.seq,
+        active: state.active,
+      });
       if (state.active) {
         fan.firstActiveAt ??= check.end;
         return true;

@@ -18,6 +18,8 @@ export interface ResourceSummary {
   treeCpuAvg: number;
   serverRssMaxMb: number;
   treeRssMaxMb: number;
+  /** CPU time the server process used from start to stop (user + system), in seconds. */
+  serverCpuSeconds: number;
 }
 
 const TICKS = 100; // USER_HZ on Linux
@@ -67,7 +69,16 @@ function tree(root: number): number[] {
 export function sampleResources(pid: number | undefined, intervalMs = 500): { stop(): ResourceSummary } {
   const samples: ResourceSample[] = [];
   if (pid === undefined || os.platform() !== 'linux') {
-    return { stop: () => ({ samples, serverCpuAvg: 0, treeCpuAvg: 0, serverRssMaxMb: 0, treeRssMaxMb: 0 }) };
+    return {
+      stop: () => ({
+        samples,
+        serverCpuAvg: 0,
+        treeCpuAvg: 0,
+        serverRssMaxMb: 0,
+        treeRssMaxMb: 0,
+        serverCpuSeconds: 0,
+      }),
+    };
   }
   const started = Date.now();
   const initial = new Map(tree(pid).map((p) => [p, readStat(p)?.ticks ?? 0]));
@@ -103,8 +114,10 @@ export function sampleResources(pid: number | undefined, intervalMs = 500): { st
       clearInterval(timer);
       const avg = (pick: (s: ResourceSample) => number) =>
         samples.length ? Math.round(samples.reduce((sum, s) => sum + pick(s), 0) / samples.length) : 0;
+      const ticks = readStat(pid)?.ticks ?? last.server;
       return {
         samples,
+        serverCpuSeconds: (ticks - (initial.get(pid) ?? ticks)) / TICKS,
         serverCpuAvg: avg((s) => s.serverCpu),
         treeCpuAvg: avg((s) => s.treeCpu),
         serverRssMaxMb: Math.max(0, ...samples.map((s) => s.serverRssMb)),

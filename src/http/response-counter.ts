@@ -19,9 +19,18 @@ export interface ResponseCounts {
  */
 export function createResponseCounter(clock: Clock, windowMs = 60_000) {
   const buckets = new Map<number, { total: number; clientErrors: number; serverErrors: number }>();
+  // Route templates are few: each is tested against IGNORED once, not once per request.
+  const ignored = new Map<string, boolean>();
+  const isIgnored = (route: string) => {
+    let known = ignored.get(route);
+    if (known === undefined) {
+      known = IGNORED.test(route);
+      ignored.set(route, known);
+    }
+    return known;
+  };
   const onResponse: onResponseHookHandler = (request, reply, done) => {
-    const route = request.routeOptions.url ?? '';
-    if (!IGNORED.test(route)) {
+    if (!isIgnored(request.routeOptions.url ?? '')) {
       const start = Math.floor(clock.now() / BUCKET_MS) * BUCKET_MS;
       let bucket = buckets.get(start);
       if (!bucket) {

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { CacheStats } from '../modules/concerts/schedule-cache.js';
+import { createHttpMetrics } from './http-metrics.js';
 
 /** Where the metrics read at scrape time come from. */
 export interface MetricSources {
@@ -80,19 +81,7 @@ export function createMetrics(sources: MetricSources) {
   return {
     registry,
     http: {
-      requests: new Counter({
-        name: 'stagedoor_http_requests_total',
-        help: 'HTTP requests answered, by route template, method and status class (2xx..5xx).',
-        labelNames: ['route', 'method', 'status_class'] as const,
-        registers,
-      }),
-      duration: new Histogram({
-        name: 'stagedoor_http_request_duration_seconds',
-        help: 'Time from the request arriving to the response being sent, by route template, method and status class.',
-        labelNames: ['route', 'method', 'status_class'] as const,
-        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-        registers,
-      }),
+      ...createHttpMetrics(registers),
       unavailable: new Counter({
         name: 'stagedoor_http_unavailable_total',
         help: '503 answers by problem code (OVERLOADED, STORE_UNAVAILABLE, NOT_READY, ...).',
@@ -317,7 +306,6 @@ export async function metricValue(
 }
 
 /** 2xx, 4xx, ...: the status label (a bounded set). */
-export const statusClass = (status: number) => `${Math.floor(status / 100)}xx`;
 
 /** The result label of a business counter from an HTTP status: `ok` names the success. */
 export function resultOf(status: number, ok: string): string {

@@ -159,8 +159,11 @@ export class MemoryQueueStore implements QueueStore {
     const slot = Math.floor(now / tickMs);
     if (slot <= room.lastSlot) return { ran: false, admitted: 0, expired: 0, abandoned: 0, released: 0 };
     room.lastSlot = slot;
-    if (room.counter === undefined || room.counter < hints.floorSeq)
-      room.counter = hints.floorSeq || undefined;
+    // A lost counter restarts from the clock, never from the floor alone: the floor is the
+    // highest seq one process saw, and others may have given higher ones since.
+    if (room.counter === undefined && hints.floorSeq > 0)
+      room.counter = Math.max(hints.floorSeq, freshCounter(now));
+    else if (room.counter !== undefined && room.counter < hints.floorSeq) room.counter = hints.floorSeq;
     room.boundary = Math.max(room.boundary, hints.floorBoundary);
 
     let expired = 0;

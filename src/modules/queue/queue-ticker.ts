@@ -71,6 +71,39 @@ function outageTracker(what: string, log: OutageLog) {
 }
 
 /**
+ * A database read of the tick, bounded in time. The queue's own work (liveness, admission,
+ * the per-tick view every check is answered from) lives in the queue store and must not
+ * wait on PostgreSQL: a query that hangs after PostgreSQL restarts (postgres.js can leave
+ * one pending for 10 s and more) froze this process's view while the other processes went
+ * on admitting, so its waiters were told "waiting" long after the store had admitted them.
+ * A read not done within `budgetMs` is left running and applies its result when it lands;
+ * until then no second one starts, and later ticks do not wait for it again.
+ */
+export function boundedRead(budgetMs: number, what: string, log: OutageLog) {
+  let inFlight: Promise<void> | undefined;
+  let slow = false; // logged once per episode, like an outage
+  return async (work: () => Promise<void>): Promise<void> => {
+    if (inFlight) return;
+    const flight = work()
+      .catch(() => {}) // the work handles its own failures; a stray rejection must not escape
+      .finally(() => {
+        if (inFlight === flight) inFlight = undefined;
+      });
+    inFlight = flight;
+    let timer: NodeJS.Timeout | undefined;
+    const late = await Promise.race([
+      flight.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), budgetMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (late && !slow) log.info(`${what}: no answer within ${budgetMs} ms; the queue ticks on without it`);
+    slow = late;
+  };
+}
+
+/**
  * This process's side of the queue: once per tick and room it sends the liveness it
  * gathered (one command), runs admission (one command; one process per time slot
  * does the work), reads the per-tick state (one command), and reads the places
@@ -92,6 +125,11 @@ export function createQueueTicker({
   const viaStore = outageTracker('queue store', log);
   const viaDatabase = outageTracker('revocations from PostgreSQL', log);
   let paidWatermark: number | undefined;
+  // The database's part of a tick waits at most this long (at least a second: a healthy but busy
+  // PostgreSQL still answers within it, so a tick's revocations stay "within a tick").
+  const databaseBudgetMs = Math.max(settings.tickMs, 1000);
+  const revocationsRead = boundedRead(databaseBudgetMs, 'revocations from PostgreSQL', log);
+  const roomsRead = boundedRead(databaseBudgetMs, 'sale rooms from PostgreSQL', log);
   const listeners = new Set<(now: number) => void>();
 
   function view(room: string): RoomView {
@@ -147,12 +185,17 @@ export function createQueueTicker({
       return view(claims.room).status(claims, now, localLiveness);
     },
     async tick(now: number): Promise<void> {
-      // Revocations first, so a paid place is never flushed back into the line.
-      await readRevocations(now);
-      if (hooks) {
-        const more = await viaDatabase(() => hooks.refresh([...views.keys()], now));
-        for (const room of more ?? []) view(room);
-      }
+      // Revocations first, so a paid place is never flushed back into the line. Both reads are
+      // bounded; one that lands late is still safe for that: a paid place was admitted (seq ≤
+      // the boundary), and neither the liveness flush nor the store puts such a seq back.
+      await Promise.all([
+        revocationsRead(() => readRevocations(now)),
+        hooks &&
+          roomsRead(async () => {
+            const more = await viaDatabase(() => hooks.refresh([...views.keys()], now));
+            for (const room of more ?? []) view(room);
+          }),
+      ]);
       await Promise.all([...views].map(([room, current]) => tickRoom(room, current, now)));
       for (const listener of listeners) listener(now);
     },

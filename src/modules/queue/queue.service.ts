@@ -68,7 +68,20 @@ export function createQueueService({
   // Waiters poll at least three times per idle window, so a live client never loses its place.
   const maxPollSeconds = Math.max(1, Math.floor(idleTimeoutSeconds / 3));
 
-  function describe(claims: TokenClaims, status: TokenStatus, now: number): QueueStatus {
+  // A waiting place's expiry is "now + the idle window": thousands of checks per second share
+  // each millisecond, so its text is made once per millisecond, not once per check.
+  let expiryFor = Number.NaN;
+  let expiryText = '';
+  const waitingExpiry = (now: number) => {
+    if (now !== expiryFor) {
+      expiryFor = now;
+      expiryText = new Date(now + idleTimeoutSeconds * 1000).toISOString();
+    }
+    return expiryText;
+  };
+
+  /** `given`: the token the caller sent, returned as is when it already says what a new one would. */
+  function describe(claims: TokenClaims, status: TokenStatus, now: number, given?: string): QueueStatus {
     const { userId } = claims;
     if (status.state === 'ACTIVE') {
       const remaining = Math.max(1, Math.ceil((status.activeUntil - now) / 1000));
@@ -81,7 +94,12 @@ export function createQueueService({
         expiresAt: new Date(status.activeUntil).toISOString(),
         estimatedWaitSeconds: 0,
         refreshAfterSeconds: remaining,
-        token: signer.sign({ ...claims, activeUntil: status.activeUntil }),
+        // An admitted user polling with the token of the admission gets that token back (the
+        // same text a new signature would give, without the HMAC).
+        token:
+          given !== undefined && claims.activeUntil === status.activeUntil
+            ? given
+            : signer.sign({ ...claims, activeUntil: status.activeUntil }),
         ...(idleDeadline === undefined ? {} : { idleDeadline: new Date(idleDeadline).toISOString() }),
       };
     }
@@ -93,7 +111,7 @@ export function createQueueService({
       status: 'WAITING',
       active: false,
       position: status.position,
-      expiresAt: new Date(now + idleTimeoutSeconds * 1000).toISOString(),
+      expiresAt: waitingExpiry(now),
       estimatedWaitSeconds: eta,
       refreshAfterSeconds: Math.min(Math.max(refresh, 1), maxPollSeconds),
     };
@@ -164,7 +182,16 @@ export function createQueueService({
           return { ...described, token: described.token! };
         }
       }
-      const placement = await viaStore(() => store.issue(room_, userId, now, claim));
+      let placement = await viaStore(() => store.issue(room_, userId, now, claim));
+      if (placement.state === 'ACTIVE') {
+        const { seq, issuedAt, activeUntil } = placement;
+        if (ticker.status({ userId, room: room_, seq, issuedAt, activeUntil }, now).state === 'EXPIRED') {
+          // A paid place whose store entry outlived the payment (its expiry failed while the
+          // store was away): every check refuses that token, so end the entry and queue anew.
+          await viaStore(() => store.expire(room_, userId, seq));
+          placement = await viaStore(() => store.issue(room_, userId, now));
+        }
+      }
       const claims: TokenClaims = { userId, room: room_, seq: placement.seq, issuedAt: placement.issuedAt };
       const view = ticker.view(room_);
       view.maxSeq = Math.max(view.maxSeq, placement.seq);
@@ -196,11 +223,10 @@ export function createQueueService({
       if (status.state === 'WAITING') ticker.view(claims.room).see(claims, now);
       // A check (or opening a stream) with an admitted token counts as activity: "still here".
       if (status.state === 'ACTIVE') ticker.view(claims.room).seeActive(claims, now);
-      const described = describe(claims, status, now);
       // A pre-queue token gets the token of its drawn place, to use from now on.
-      return original.seq !== PRE_QUEUE_SEQ
-        ? described
-        : { ...described, token: described.token ?? signer.sign(claims) };
+      if (original.seq !== PRE_QUEUE_SEQ) return describe(claims, status, now, token);
+      const described = describe(claims, status, now);
+      return { ...described, token: described.token ?? signer.sign(claims) };
     },
 
     /** The status of an authentic token for a stream: null once it ended. Marks a waiter as seen. */

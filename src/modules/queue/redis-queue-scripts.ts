@@ -121,7 +121,12 @@ redis.call('HSETNX', KEYS[6], 'epoch', ARGV[11])
 local slot = math.floor(now / tick)
 if slot <= tonumber(redis.call('HGET', KEYS[6], 'slot') or '-1') then return {0, 0, 0, 0, 0} end
 redis.call('HSET', KEYS[6], 'slot', n(slot))
-if floorSeq > 0 and tonumber(redis.call('GET', KEYS[5]) or '0') < floorSeq then
+-- A lost counter restarts from the clock (as ISSUE's does), never from the floor alone: the
+-- floor is the highest seq this process saw, and the others may have given higher ones since.
+local counter = redis.call('GET', KEYS[5])
+if not counter and floorSeq > 0 then
+  redis.call('SET', KEYS[5], n(math.max(floorSeq, now * 1000)))
+elseif counter and tonumber(counter) < floorSeq then
   redis.call('SET', KEYS[5], n(floorSeq))
 end
 local B = math.max(boundary(), floorB)

@@ -215,7 +215,11 @@ export class RoomView {
   }
 
   see(place: SignedPlace, now: number): void {
-    this.seen.set(place.userId, { ...place, at: now });
+    // A waiter polls again and again with the same place: move its time, don't copy it anew
+    // (a check is answered from memory; an object per check was most of its garbage).
+    const known = this.seen.get(place.userId);
+    if (known !== undefined && known.seq === place.seq && known.issuedAt === place.issuedAt) known.at = now;
+    else this.seen.set(place.userId, { ...place, at: now });
     this.pending.set(place.userId, place);
   }
 

@@ -47,6 +47,16 @@ export async function readSales(db: Queryable, concertIds: readonly number[]): P
     WHERE c.id = ANY(${concertIds as number[]}::bigint[])`;
 }
 
+/** Concerts with an id above `afterId`: whether each is an operator's (it has a venue). */
+export async function concertKindsAfter(
+  db: Queryable,
+  afterId: number,
+): Promise<{ concertId: number; operators: boolean }[]> {
+  return db<{ concertId: number; operators: boolean }[]>`
+    SELECT id AS "concertId", venue_id IS NOT NULL AS operators FROM concerts
+    WHERE id > ${afterId} ORDER BY id`;
+}
+
 /** True for an operator's concert (it has a venue), false for the demo catalog; undefined if none. */
 export async function isOperatorsConcert(db: Queryable, concertId: number): Promise<boolean | undefined> {
   const [row] = await db<{ operators: boolean }[]>`

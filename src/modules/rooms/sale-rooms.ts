@@ -6,6 +6,7 @@ import type { TokenClaims } from '../queue/queue-token.js';
 import type { Entry, RoomDirectory } from '../queue/room-directory.js';
 import { entrantHash, fairDraw } from './fairness.js';
 import {
+  concertKindsAfter,
   drawnPlaces,
   type Entrant,
   isOperatorsConcert,
@@ -48,6 +49,9 @@ export function createSaleRooms({ sql, defaultRoom, idleTimeoutMs, log }: SaleRo
   const drawn = new Map<number, Map<number, SignedPlace>>();
   const ownLine = new Map<number, boolean>();
   let nextUndrawnScan = 0;
+  // Concerts whose kind is known: ids only grow and a concert keeps its kind, so each scan
+  // reads only the concerts created since the last one.
+  let kindsKnownTo = 0;
 
   const roomOf = (concertId: number) => `${prefix}${concertId}`;
   const concertOf = (room: string) =>
@@ -129,6 +133,7 @@ export function createSaleRooms({ sql, defaultRoom, idleTimeoutMs, log }: SaleRo
     async ownLineOnly(concertId: number): Promise<boolean> {
       const known = ownLine.get(concertId);
       if (known !== undefined) return known;
+      // Known from the tick's scan (every few seconds); a concert newer than that is read here.
       // Operators' concerts have a venue; the seeded demo catalog has none. A concert keeps
       // its kind (a venue can be changed, not removed), so the answer is kept for good.
       const operators = await isOperatorsConcert(sql, concertId);
@@ -158,6 +163,11 @@ export function createSaleRooms({ sql, defaultRoom, idleTimeoutMs, log }: SaleRo
       if (now >= nextUndrawnScan) {
         nextUndrawnScan = now + UNDRAWN_SCAN_MS;
         for (const concertId of await undrawnSales(sql)) ids.add(concertId);
+        // So that a hold's gate knows the concert's kind without a statement of its own.
+        for (const { concertId, operators } of await concertKindsAfter(sql, kindsKnownTo)) {
+          ownLine.set(concertId, operators);
+          kindsKnownTo = Math.max(kindsKnownTo, concertId);
+        }
       }
       if (ids.size === 0) return [];
       for (const row of await readSales(sql, [...ids])) sales.set(row.concertId, row);

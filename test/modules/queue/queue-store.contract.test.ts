@@ -243,6 +243,27 @@ describe.each(storeKinds())('QueueStore contract: %s', (kind) => {
     expect(state.seqs).toEqual([early[4]!.seq, late.seq]);
   });
 
+  it('after a data loss: a stale floor from one process never makes the counter give a seq again', async () => {
+    // Chaos run, seed 7: Redis restarted empty; the first admission on the empty store came from
+    // the process that had not seen the last seqs the other one gave before the loss, the counter
+    // restarted from its floor, and a later arrival got the very seq (so the same token identity,
+    // revoked by the other's payment) of a user who arrived before the restart.
+    const before = open();
+    const room = testRoom();
+    const early = [];
+    for (let u = 1; u <= 5; u++) early.push(await before.issue(room, u, T0));
+    const after = open();
+    const lost = testRoom();
+    // The admitting process last read the state after place 2: its floor is behind places 3–5.
+    await after.admit(lost, T0 + 1500, { floorSeq: early[1]!.seq, floorBoundary: 0 });
+    const late = await after.issue(lost, 99, T0 + 1600);
+    expect(late.seq).toBeGreaterThan(early[4]!.seq);
+    // A counter that survived is only ever raised to the floor, never lowered.
+    const raised = await after.issue(lost, 100, T0 + 1700);
+    await after.admit(lost, T0 + 2500, { floorSeq: early[1]!.seq, floorBoundary: 0 });
+    expect((await after.issue(lost, 101, T0 + 2600)).seq).toBe(raised.seq + 1);
+  });
+
   it('samples the line: exact for the first maxActive places, within 1% further back', async () => {
     const store = open({ maxActive: 50, admitPerTick: 1, idleTimeoutMs: 10_000 });
     const room = testRoom();

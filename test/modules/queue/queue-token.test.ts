@@ -41,3 +41,28 @@ describe('queue tokens', () => {
     }
   });
 });
+
+describe('remembered tokens', () => {
+  it('a token signed here verifies to what its text says, and forgeries still fail', () => {
+    const signer = createTokenSigner('a-secret-of-at-least-16');
+    const claims = { userId: 9, room: 'main', seq: 4_242, issuedAt: 1_795_000_000_000 };
+    // Extra fields of the caller's are not part of the token: verify gives what the text states.
+    const token = signer.sign({ ...claims, extra: 'ignored' } as TokenClaims);
+    expect(signer.verify(token)).toEqual(claims);
+    const active = signer.sign({ ...claims, activeUntil: 1_795_000_600_000 });
+    expect(signer.verify(active)).toEqual({ ...claims, activeUntil: 1_795_000_600_000 });
+    // A fresh signer (another process) reads the same claims from the same text.
+    expect(createTokenSigner('a-secret-of-at-least-16').verify(token)).toEqual(signer.verify(token));
+    expect(signer.verify(`${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`)).toBeNull();
+  });
+
+  it('forgets everything once full, and still verifies afterwards', () => {
+    const signer = createTokenSigner('a-secret-of-at-least-16', 3);
+    const tokens = Array.from({ length: 10 }, (_, i) =>
+      signer.sign({ userId: i + 1, room: 'main', seq: i + 1, issuedAt: 1_795_000_000_000 }),
+    );
+    tokens.forEach((token, i) => {
+      expect(signer.verify(token)).toMatchObject({ userId: i + 1, seq: i + 1 });
+    });
+  });
+});

@@ -93,7 +93,22 @@ describe.each(storeKinds())('waiting queue API (%s store)', (kind) => {
     for (let i = 0; i < 10 && !(await check(token)).json().active; i++) await t.tick();
     const active = (await check(token)).json();
     expect(active).toMatchObject({ status: 'ACTIVE', active: true, position: 0, estimatedWaitSeconds: 0 });
+    // The token of the admission carries its expiry; checking with it gives that same token back.
+    expect(active.token).not.toBe(token);
+    const again = (await check(active.token)).json();
+    expect(again).toMatchObject({ status: 'ACTIVE', token: active.token, expiresAt: active.expiresAt });
     t.clock.advance(121_000);
     expect((await check(token)).statusCode).toBe(401);
+    expect((await check(active.token)).statusCode).toBe(401);
+  });
+
+  it("moves a waiter's expiry with every check", async () => {
+    const { token } = (await issue({ userId: 41 })).json();
+    for (const step of [0, 1, 1_000, 0]) {
+      t.clock.advance(step);
+      const body = (await check(token)).json();
+      expect(body.status).toBe('WAITING');
+      expect(Date.parse(body.expiresAt)).toBe(t.clock.now() + 30_000);
+    }
   });
 });
