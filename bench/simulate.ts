@@ -1,5 +1,7 @@
 /**
  * npm run simulate [-- --arrivals 100000 --seconds 300 --abandon 0.1 --rate 100 --seed 1]
+ * npm run simulate -- --scenario walkaway [--arrivals 5000]   (bench/sim/walkaway.ts)
+ * npm run simulate -- --scenario health [--arrivals 15000]    (bench/sim/health.ts)
  *
  * A surge through the real queue service (memory store, ticker, per-tick state and
  * ETA formula) on a virtual clock: arrivals spread at random over the window, each
@@ -16,6 +18,7 @@ import { createQueueService } from '../src/modules/queue/queue.service.js';
 import type { QueueSettings } from '../src/modules/queue/queue-store.js';
 import { createQueueTicker } from '../src/modules/queue/queue-ticker.js';
 import { createTokenSigner } from '../src/modules/queue/queue-token.js';
+import { printHealth, printWalkaway } from './sim/scenarios.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -24,8 +27,17 @@ const { values: args } = parseArgs({
     abandon: { type: 'string', default: '0.1' },
     rate: { type: 'string', default: '100' },
     seed: { type: 'string', default: '1' },
+    scenario: { type: 'string', default: 'eta' },
   },
 });
+if (args.scenario !== 'eta') {
+  // The default --arrivals is the ETA surge's; the other scenarios have smaller ones of their own.
+  const arrivals = process.argv.includes('--arrivals') ? Number(args.arrivals) : undefined;
+  if (args.scenario === 'walkaway') await printWalkaway(Number(args.seed), arrivals);
+  else if (args.scenario === 'health') await printHealth(Number(args.seed), arrivals);
+  else throw new Error(`unknown --scenario ${args.scenario}: eta, walkaway or health`);
+  process.exit(0);
+}
 const arrivals = Number(args.arrivals);
 const windowMs = Number(args.seconds) * 1000;
 const abandonShare = Number(args.abandon);

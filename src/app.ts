@@ -7,6 +7,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { adminTokenCheck, type OperatorCheck } from './http/admin-auth.js';
+import { healthRecorder } from './http/health-recorder.js';
 import { bearerSecuritySchemes, jwtOperatorCheck, registerIdentity } from './http/identity.js';
 import { registerLoadShedding } from './http/load-shedding.js';
 import { registerMetrics } from './http/metrics.js';
@@ -30,6 +31,9 @@ import { createIdentityService } from './modules/identity/identity.service.js';
 import { paymentsRoutes } from './modules/payments/payments.routes.js';
 import { createPaymentsService } from './modules/payments/payments.service.js';
 import { createPow } from './modules/pow/pow.routes.js';
+import { DEFAULT_CONTROLLER } from './modules/queue/admission-controller.js';
+import { type AdmissionDecision, createAdmissionPolicy } from './modules/queue/admission-policy.js';
+import { HealthWindow } from './modules/queue/health-window.js';
 import { queueRoutes } from './modules/queue/queue.routes.js';
 import { createQueueService } from './modules/queue/queue.service.js';
 import type { AdmitResult, QueueStore } from './modules/queue/queue-store.js';
@@ -67,6 +71,9 @@ export interface AppDeps {
   /** In a cluster worker: `/metrics` shows every worker of the host. Unset: this process only. */
   clusterMetrics?: ClusterMetrics;
 }
+
+/** Adaptive admission looks at the last 10 s of responses: long enough for a p99, short enough to react. */
+const HEALTH_WINDOW_MS = 10_000;
 
 /** Wires stores → services → plugins → routes. Nothing here reads the environment. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -140,7 +147,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // Admissions feed the metrics, which are created further down (wired there).
   let onAdmitted: (room: string, result: AdmitResult) => void = () => {};
+  let onDecision: (room: string, decision: AdmissionDecision) => void = () => {};
+  // Adaptive admission (issue 17): this process's own health over a short window feeds a
+  // controller per room; fixed mode admits at the set rates and only reports them.
+  const health = new HealthWindow(HEALTH_WINDOW_MS);
+  if (config.queueAdmissionMode === 'adaptive') app.addHook('onResponse', healthRecorder(health, clock));
+  const admission = createAdmissionPolicy({
+    mode: config.queueAdmissionMode,
+    defaultPerTick: config.queueAdmitPerTick,
+    minPerTick: config.queueAdaptiveMinPerTick,
+    controller: {
+      ...DEFAULT_CONTROLLER,
+      targetP99Ms: config.queueAdaptiveP99Ms,
+      maxErrorRate: config.queueAdaptiveMax5xxPercent / 100,
+      cooldownMs: HEALTH_WINDOW_MS,
+    },
+    health: (now) => health.sample(now),
+    onDecision: (room, decision) => onDecision(room, decision),
+  });
   const queueTicker = createQueueTicker({
+    admission,
     hooks: saleRooms,
     store: queueStore,
     settings: queueSettings(config),
@@ -213,6 +239,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   const { metrics } = observability;
   onAdmitted = observability.observeAdmission;
+  onDecision = observability.observeDecision;
   deps.clusterMetrics?.register(metrics.registry);
   registerMetrics(app, {
     metrics,
@@ -283,6 +310,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       defaultTicketLimit: config.ticketLimitPerUser,
       roomOf: saleRooms.roomOf,
       responses,
+      admission,
     });
   }
   await app.register(v1Routes, { queue, concerts, reservations, wallet, payments, issueGuard: pow.guard });

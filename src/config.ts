@@ -25,6 +25,15 @@ export interface Config {
   readonly queueMaxActive: number;
   readonly queueActiveTtlSeconds: number;
   readonly queueIdleTimeoutSeconds: number;
+  /** An admitted user with no activity for this long loses the active slot early; 0 = off. */
+  readonly queueActiveIdleSeconds: number;
+  /** `fixed`: rooms admit at their set rate; `adaptive`: a controller follows the back end's health. */
+  readonly queueAdmissionMode: 'fixed' | 'adaptive';
+  /** Adaptive admission: the floor of a room's rate (users per tick) and the holds/payments p99 it keeps under. */
+  readonly queueAdaptiveMinPerTick: number;
+  readonly queueAdaptiveP99Ms: number;
+  /** Adaptive admission: the share of 5xx answers (percent) above which the rate goes down. */
+  readonly queueAdaptiveMax5xxPercent: number;
   /** Leading zero bits a join's proof-of-work needs (GET /waiting/challenge); 0: no proof asked. */
   readonly queuePowDifficulty: number;
   readonly holdSeconds: number;
@@ -148,6 +157,13 @@ function adminToken(env: Env): string | undefined {
   return token;
 }
 
+function admissionMode(env: Env): 'fixed' | 'adaptive' {
+  const mode = text(env, 'QUEUE_ADMISSION_MODE') ?? 'fixed';
+  if (mode !== 'fixed' && mode !== 'adaptive')
+    throw new ConfigError('QUEUE_ADMISSION_MODE', 'expected fixed or adaptive');
+  return mode;
+}
+
 /** `WORKERS`: a count or `auto` (one per core); more than one process must share state in Redis. */
 function workers(env: Env, hasRedis: boolean): number {
   const raw = text(env, 'WORKERS');
@@ -202,6 +218,13 @@ export function loadConfig(env: Env = process.env): Config {
     queueMaxActive: integer(env, 'QUEUE_MAX_ACTIVE', 1000, 1, 10_000_000),
     queueActiveTtlSeconds: integer(env, 'QUEUE_ACTIVE_TTL_SECONDS', 600, 1, 86_400),
     queueIdleTimeoutSeconds: integer(env, 'QUEUE_IDLE_TIMEOUT_SECONDS', 60, 1, 86_400),
+    // Two minutes: a fan choosing seats loads the seat map or holds within that; a hold keeps the
+    // slot for its whole life, and a warning comes 30 s before (README "Slots freed by people who left").
+    queueActiveIdleSeconds: integer(env, 'QUEUE_ACTIVE_IDLE_SECONDS', 120, 0, 86_400),
+    queueAdmissionMode: admissionMode(env),
+    queueAdaptiveMinPerTick: integer(env, 'QUEUE_ADAPTIVE_MIN_PER_TICK', 1, 0, 100_000),
+    queueAdaptiveP99Ms: integer(env, 'QUEUE_ADAPTIVE_P99_MS', 800, 10, 600_000),
+    queueAdaptiveMax5xxPercent: integer(env, 'QUEUE_ADAPTIVE_MAX_5XX_PERCENT', 2, 0, 100),
     queuePowDifficulty: integer(env, 'QUEUE_POW_DIFFICULTY', 0, 0, 32),
     holdSeconds: integer(env, 'HOLD_SECONDS', 300, 1, 86_400),
     holdSweepIntervalMs: integer(env, 'HOLD_SWEEP_INTERVAL_MS', 5000, 10, 3_600_000),

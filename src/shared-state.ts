@@ -27,6 +27,7 @@ export function queueSettings(config: Config): QueueSettings {
     idleTimeoutMs: config.queueIdleTimeoutSeconds * 1000,
     activeTtlMs: config.queueActiveTtlSeconds * 1000,
     rateWindowMs: 60_000,
+    activeIdleMs: config.queueActiveIdleSeconds * 1000,
   };
 }
 

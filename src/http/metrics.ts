@@ -22,6 +22,9 @@ const OPERATIONS: Record<string, Operation> = {
   'POST /payments': 'payment',
   'POST /v1/api/concerts/payment': 'payment',
 };
+/** The business operation of a route ("POST /reservations" → hold), if it is one. */
+export const operationOf = (method: string, route: string): Operation | undefined =>
+  OPERATIONS[`${method} ${route}`];
 const REFUND_URL = '/reservations/:reservationId/refund';
 
 const PROBLEM_CODE = /"code":"([A-Z0-9_]{1,64})"/;

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 
 const BUCKET_MS = 5_000;
 /** Operator routes, pages and probes: not what fans and API clients get. */
-const IGNORED = /^(\/admin|\/assets|\/$|\/health|\/ready|\/metrics|\/stats)/;
+export const IGNORED = /^(\/admin|\/assets|\/$|\/health|\/ready|\/metrics|\/stats)/;
 
 export interface ResponseCounts {
   windowSeconds: number;

@@ -172,6 +172,25 @@ export function createMetrics(sources: MetricSources) {
           for (const room of sources.rooms()) this.set({ room }, sources.paused(room) ? 1 : 0);
         },
       }),
+      released: new Counter({
+        name: 'stagedoor_queue_released_total',
+        help: 'Active slots freed because their users stopped acting (QUEUE_ACTIVE_IDLE_SECONDS).',
+        labelNames: room,
+        registers,
+      }),
+      admissionTarget: new Gauge({
+        name: 'stagedoor_queue_admission_rate_target',
+        help: 'Users per tick this process admits a room at: the set rate (fixed) or the controller’s (adaptive).',
+        labelNames: room,
+        aggregator: 'max',
+        registers,
+      }),
+      admissionDecisions: new Counter({
+        name: 'stagedoor_queue_admission_decisions_total',
+        help: 'Adaptive admission decisions per tick: increase, decrease or hold.',
+        labelNames: [...room, 'decision'],
+        registers,
+      }),
       tickDuration: new Histogram({
         name: 'stagedoor_queue_tick_duration_seconds',
         help: 'Duration of one admission tick (including ticks another process had already run).',

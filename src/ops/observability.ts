@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/client.js';
 import type { CacheStats } from '../modules/concerts/schedule-cache.js';
+import type { AdmissionDecision } from '../modules/queue/admission-policy.js';
 import type { AdmitResult, QueueStore } from '../modules/queue/queue-store.js';
 import { runMaintenance } from '../modules/reservations/hold-sweeper.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -25,7 +26,12 @@ export interface ObservabilityDeps {
 export interface Observability {
   metrics: Metrics;
   /** Counts what one room's admission did (whoever runs admission calls this with the store's result). */
-  observeAdmission(room: string, result: Pick<AdmitResult, 'admitted' | 'abandoned' | 'expired'>): void;
+  observeAdmission(
+    room: string,
+    result: Pick<AdmitResult, 'admitted' | 'abandoned' | 'expired'> & Partial<Pick<AdmitResult, 'released'>>,
+  ): void;
+  /** An admission rate decision of this process (fixed or adaptive). */
+  observeDecision(room: string, decision: AdmissionDecision): void;
   /** Runs one tick's work, timing it and counting a failure as a queue-store error. */
   timeTick<T>(room: string, work: () => Promise<T>): Promise<T>;
   /** One maintenance pass (hold sweep, key pruning), counting the holds that lapsed unpaid. */
@@ -62,6 +68,7 @@ export function createObservability(deps: ObservabilityDeps): Observability {
     metrics.queue.admitted.inc(labels, result.admitted);
     metrics.queue.abandoned.inc(labels, result.abandoned);
     metrics.queue.expired.inc(labels, result.expired);
+    metrics.queue.released.inc(labels, result.released ?? 0);
     if (result.admitted > 0) admissions.push({ at: clock.now(), room, count: result.admitted });
   };
   const timeTick: Observability['timeTick'] = async (room, work) => {
@@ -79,6 +86,11 @@ export function createObservability(deps: ObservabilityDeps): Observability {
   return {
     metrics,
     observeAdmission,
+    observeDecision(room, decision) {
+      metrics.queue.admissionTarget.set({ room }, decision.targetPerTick);
+      if (decision.mode === 'adaptive')
+        metrics.queue.admissionDecisions.inc({ room, decision: decision.kind });
+    },
     timeTick,
     async maintenance() {
       try {

@@ -5,6 +5,7 @@ import type { Clock } from '../../clock.js';
 import { type OperatorCheck, operatorGate } from '../../http/admin-auth.js';
 import type { ResponseCounter } from '../../http/response-counter.js';
 import { adminSchema } from '../admin/admin-route.js';
+import type { AdmissionPolicy } from '../queue/admission-policy.js';
 import type { QueueStore } from '../queue/queue-store.js';
 import type { QueueTicker } from '../queue/queue-ticker.js';
 import { roomControls, saleFigures } from './dashboard.repository.js';
@@ -21,6 +22,14 @@ const liveExample = {
     admitPerTick: 50,
     maxActive: 1000,
     tickMs: 1000,
+    admission: {
+      mode: 'adaptive',
+      targetPerTick: 25,
+      maxPerTick: 50,
+      decision: 'decrease',
+      reason: 'hold/pay p99 1240 ms > target 800 ms',
+      at: '2026-12-01T03:00:02.000Z',
+    },
   },
   responses: { windowSeconds: 60, total: 5400, clientErrors: 120, serverErrors: 0 },
   sales: [
@@ -56,9 +65,36 @@ const liveExample = {
       effectiveMaxActive: 1000,
       effectiveTicketLimit: 2,
       admissionRatePerSecond: 20,
+      admission: {
+        mode: 'adaptive',
+        targetPerTick: 10,
+        maxPerTick: 20,
+        decision: 'decrease',
+        reason: 'hold/pay p99 1240 ms > target 800 ms',
+        at: '2026-12-01T03:00:02.000Z',
+      },
     },
   ],
 };
+
+const Admission = Type.Union(
+  [
+    Type.Object({
+      mode: Type.Union([Type.Literal('fixed'), Type.Literal('adaptive')]),
+      targetPerTick: Type.Integer({ description: 'Users per tick admitted now.' }),
+      maxPerTick: Type.Integer({ description: 'The set rate: the upper bound of an adaptive rate.' }),
+      decision: Type.Union([Type.Literal('increase'), Type.Literal('decrease'), Type.Literal('hold')]),
+      reason: Type.String({ description: 'Why, e.g. "hold/pay p99 1240 ms > target 800 ms".' }),
+      at: Type.String({ format: 'date-time' }),
+    }),
+    Type.Null(),
+  ],
+  {
+    description:
+      'This process’s last admission-rate decision for the room (QUEUE_ADMISSION_MODE); null before its ' +
+      'first tick of the room.',
+  },
+);
 
 const NullableInt = (description: string) => Type.Union([Type.Integer(), Type.Null()], { description });
 
@@ -82,6 +118,7 @@ const Room = Type.Object(
     effectiveMaxActive: Type.Integer(),
     effectiveTicketLimit: Type.Integer(),
     admissionRatePerSecond: Type.Number({ description: 'Configured: 0 while paused.' }),
+    admission: Admission,
   },
   { description: 'Per concert on the sales list: its sale room and live controls.' },
 );
@@ -100,6 +137,7 @@ const Live = Type.Object(
         admitPerTick: Type.Integer(),
         maxActive: Type.Integer(),
         tickMs: Type.Integer(),
+        admission: Admission,
       },
       { description: 'The waiting room every sale uses today (no per-sale rooms yet).' },
     ),
@@ -147,6 +185,7 @@ export interface DashboardDeps {
   /** A sale's own waiting room (src/modules/rooms). */
   roomOf(concertId: number): string;
   responses: ResponseCounter;
+  admission: AdmissionPolicy;
 }
 
 /** GET /admin/live: the figures the operator dashboard polls, behind the operator gate. */
@@ -193,6 +232,12 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardDeps> = async (
         };
       });
       const rates = deps.ticker.view(deps.room).rates();
+      const admission = (room: string) => {
+        const decision = deps.admission.decision(room);
+        if (!decision) return null;
+        const { kind, at, ...rest } = decision;
+        return { ...rest, decision: kind, at: new Date(at).toISOString() };
+      };
       return {
         at: new Date(now).toISOString(),
         queue: {
@@ -202,10 +247,11 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardDeps> = async (
           admitPerTick: deps.admitPerTick,
           maxActive: deps.maxActive,
           tickMs: deps.ticker.tickMs,
+          admission: admission(deps.room),
         },
         responses: deps.responses.snapshot(),
         sales,
-        rooms,
+        rooms: rooms.map((room) => ({ ...room, admission: admission(room.room) })),
       };
     },
   );

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import {
+  type ActiveSeen,
   type AdmissionRecord,
   type AdmitHints,
   type AdmitResult,
   freshCounter,
   historyWindow,
+  idleWarningMs,
   nextSampleRank,
   type Placement,
   type QueueSettings,
@@ -33,6 +35,8 @@ class Room {
   readonly entries = new Map<number, Entry>();
   readonly seen = new Map<number, number>();
   readonly active = new Map<number, number>();
+  /** Admitted users → busy until (last activity, or a live hold's end). */
+  readonly busy = new Map<number, number>();
   readonly droppedSeqs = new Set<number>();
   dropped: { seq: number; at: number }[] = [];
   history: AdmissionRecord[] = [];
@@ -61,6 +65,7 @@ class Room {
     this.entries.delete(userId);
     this.seen.delete(userId);
     this.active.delete(userId);
+    this.busy.delete(userId);
     this.order.remove(entry.seq);
     this.userOf.delete(entry.seq);
     return entry;
@@ -69,6 +74,14 @@ class Room {
   drop(userId: number, now: number): void {
     const entry = this.forget(userId);
     if (entry?.activeUntil !== 0) return;
+    this.dropped.push({ seq: entry.seq, at: now });
+    this.droppedSeqs.add(entry.seq);
+  }
+
+  /** Frees an idle admitted user's slot; its seq is listed so every process ends the token. */
+  release(userId: number, now: number): void {
+    const entry = this.forget(userId);
+    if (!entry) return;
     this.dropped.push({ seq: entry.seq, at: now });
     this.droppedSeqs.add(entry.seq);
   }
@@ -111,8 +124,20 @@ export class MemoryQueueStore implements QueueStore {
     return { state: 'WAITING', seq, issuedAt: now, position: room.order.rank(seq) };
   }
 
-  async touch(name: string, seen: readonly SignedPlace[], now: number): Promise<number> {
+  async touch(
+    name: string,
+    seen: readonly SignedPlace[],
+    now: number,
+    active: readonly ActiveSeen[] = [],
+  ): Promise<number> {
     const room = this.room(name);
+    for (const { userId, seq, until } of active) {
+      const entry = room.entries.get(userId);
+      const busy = room.busy.get(userId);
+      if (entry?.seq === seq && entry.activeUntil > now && busy !== undefined && busy < until) {
+        room.busy.set(userId, until);
+      }
+    }
     let readded = 0;
     for (const { userId, seq, issuedAt } of seen) {
       const entry = room.entries.get(userId);
@@ -132,7 +157,7 @@ export class MemoryQueueStore implements QueueStore {
     const admitPerTick = hints.admitPerTick ?? this.settings.admitPerTick;
     const maxActive = hints.maxActive ?? this.settings.maxActive;
     const slot = Math.floor(now / tickMs);
-    if (slot <= room.lastSlot) return { ran: false, admitted: 0, expired: 0, abandoned: 0 };
+    if (slot <= room.lastSlot) return { ran: false, admitted: 0, expired: 0, abandoned: 0, released: 0 };
     room.lastSlot = slot;
     // A lost counter restarts from the clock, never from the floor alone: the floor is the
     // highest seq one process saw, and others may have given higher ones since.
@@ -146,6 +171,15 @@ export class MemoryQueueStore implements QueueStore {
       if (until > now) break;
       room.forget(userId);
       expired += 1;
+    }
+    const activeIdleMs = this.settings.activeIdleMs ?? 0;
+    let released = 0;
+    if (activeIdleMs > 0) {
+      for (const [userId, until] of room.busy) {
+        if (until + activeIdleMs > now) continue;
+        room.release(userId, now);
+        released += 1;
+      }
     }
     let abandoned = 0;
     for (const [userId, seenAt] of room.seen) {
@@ -164,6 +198,7 @@ export class MemoryQueueStore implements QueueStore {
       room.seen.delete(userId);
       entry.activeUntil = now + activeTtlMs;
       room.active.set(userId, entry.activeUntil);
+      room.busy.set(userId, now);
       room.boundary = Math.max(room.boundary, seq);
       admitted += 1;
     }
@@ -172,7 +207,7 @@ export class MemoryQueueStore implements QueueStore {
     }
     this.prune(room, now);
     room.state = this.build(room, now);
-    return { ran: true, admitted, expired, abandoned };
+    return { ran: true, admitted, expired, abandoned, released };
   }
 
   async view(name: string, droppedSince: number): Promise<RoomState | null> {
@@ -242,6 +277,15 @@ export class MemoryQueueStore implements QueueStore {
       ranks.push(rank);
       seqs.push(room.order.select(rank)!);
     }
+    const idleDeadlines: { seq: number; deadline: number }[] = [];
+    const activeIdleMs = this.settings.activeIdleMs ?? 0;
+    if (activeIdleMs > 0) {
+      const warnFrom = now - activeIdleMs + idleWarningMs(this.settings);
+      for (const [userId, until] of room.busy) {
+        if (until <= warnFrom)
+          idleDeadlines.push({ seq: room.entries.get(userId)!.seq, deadline: until + activeIdleMs });
+      }
+    }
     return {
       epoch: room.epoch,
       builtAt: now,
@@ -253,6 +297,7 @@ export class MemoryQueueStore implements QueueStore {
       seqs,
       history: [...room.history],
       dropped: [],
+      idleDeadlines,
     };
   }
 }

@@ -21,6 +21,23 @@ export interface QueueSettings {
   readonly activeTtlMs: number;
   /** Admissions in this trailing window give the admission rate. */
   readonly rateWindowMs: number;
+  /**
+   * An active user with no activity for this long loses the slot before `activeTtlMs`
+   * (0 or absent: never). A live hold counts as activity until it ends.
+   */
+  readonly activeIdleMs?: number;
+}
+
+/** How long before an idle active user's deadline the stream warns: a quarter of the window, at most 30 s. */
+export function idleWarningMs(settings: QueueSettings): number {
+  return Math.min(30_000, Math.floor((settings.activeIdleMs ?? 0) / 4));
+}
+
+/** An admitted user's activity, batched per tick: busy until `until` (now, or a live hold's end). */
+export interface ActiveSeen {
+  readonly userId: number;
+  readonly seq: number;
+  readonly until: number;
 }
 
 /** A user's place as the store knows it; the token signs the same numbers. */
@@ -68,8 +85,10 @@ export interface RoomState {
   readonly seqs: readonly number[];
   /** Admission ticks within the kept window, oldest first. */
   readonly history: readonly AdmissionRecord[];
-  /** Seqs dropped for idleness at or after the asked time. */
+  /** Seqs ended early at or after the asked time: idle waiters, and idle admitted users whose slot was freed. */
   readonly dropped: readonly { seq: number; at: number }[];
+  /** Admitted users who will lose their slot for idleness soon (within the warning time): seq → deadline. */
+  readonly idleDeadlines: readonly { seq: number; deadline: number }[];
 }
 
 export interface AdmitHints {
@@ -88,6 +107,8 @@ export interface AdmitResult {
   readonly admitted: number;
   readonly expired: number;
   readonly abandoned: number;
+  /** Active slots freed because their users stopped acting (QUEUE_ACTIVE_IDLE_SECONDS). */
+  readonly released: number;
 }
 
 export interface QueueStore {
@@ -98,9 +119,20 @@ export interface QueueStore {
    * after a store loss) when it is still valid; else a new place at the back.
    */
   issue(room: string, userId: number, now: number, claim?: SignedPlace): Promise<Placement>;
-  /** Liveness, batched per tick: marks these waiters as seen, putting back any the store lost. */
-  touch(room: string, seen: readonly SignedPlace[], now: number): Promise<number>;
-  /** One admission tick: drop expired actives and idle waiters, admit the earliest waiters, rebuild the state. */
+  /**
+   * Liveness, batched per tick: marks these waiters as seen, putting back any the store lost;
+   * and these admitted users as busy until their `until` (never moved back).
+   */
+  touch(
+    room: string,
+    seen: readonly SignedPlace[],
+    now: number,
+    active?: readonly ActiveSeen[],
+  ): Promise<number>;
+  /**
+   * One admission tick: drop expired actives, idle waiters and idle actives, admit the
+   * earliest waiters into the free slots, rebuild the state.
+   */
   admit(room: string, now: number, hints: AdmitHints): Promise<AdmitResult>;
   /** The per-tick state, with the seqs dropped at or after `droppedSince`; `null` before the first tick. */
   view(room: string, droppedSince: number): Promise<RoomState | null>;

@@ -20,6 +20,9 @@ export interface StreamStats {
 /** An event's id names the state it reports, so `Last-Event-ID` tells what the client has seen. */
 function eventOf(status: QueueStatus | null): { name: string; id: string } {
   if (!status) return { name: 'expired', id: 'expired' };
+  // Idle admitted users are warned before their slot is freed; acting brings back `active`.
+  if (status.active && status.idleDeadline)
+    return { name: 'idle-warning', id: `w${Date.parse(status.idleDeadline)}` };
   if (status.active) return { name: 'active', id: `a${Date.parse(status.expiresAt)}` };
   return { name: 'position', id: `p${status.position}.${status.estimatedWaitSeconds ?? 'n'}` };
 }

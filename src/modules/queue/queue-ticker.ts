@@ -1,4 +1,5 @@
 import type {} from 'fastify';
+import type { AdmissionPolicy } from './admission-policy.js';
 import type { AdmitResult, QueueSettings, QueueStore, SignedPlace } from './queue-store.js';
 import type { TokenClaims } from './queue-token.js';
 import { RoomView, type TokenStatus } from './room-view.js';
@@ -46,6 +47,8 @@ export interface QueueTickerDeps {
   onAdmitted?(room: string, result: AdmitResult): void;
   log: OutageLog;
   hooks?: RoomHooks;
+  /** Fixed or adaptive admission rate per room (absent: the room's limits as they are). */
+  admission?: AdmissionPolicy;
 }
 
 export type QueueTicker = ReturnType<typeof createQueueTicker>;
@@ -115,6 +118,7 @@ export function createQueueTicker({
   onAdmitted,
   log,
   hooks,
+  admission,
 }: QueueTickerDeps) {
   const views = new Map<string, RoomView>();
   const localLiveness = store.localLiveness === true;
@@ -140,13 +144,15 @@ export function createQueueTicker({
 
   async function tickRoom(room: string, current: RoomView, now: number): Promise<void> {
     const pending = current.takePending();
-    await viaStore(() => store.touch(room, pending, now));
+    const active = current.takeActivePending();
+    await viaStore(() => store.touch(room, pending, now, active));
     const place = async (places: SignedPlace[]) => {
       await store.touch(room, places, now);
     };
     const plan = hooks ? await viaDatabase(() => hooks.prepare(room, now, place)) : {};
     // Without its plan (PostgreSQL down) a sale's room admits nobody this tick rather than ignore a pause.
-    const limits = plan ?? { admitPerTick: 0 };
+    const own = plan ?? { admitPerTick: 0 };
+    const limits = admission ? admission.plan(room, own, now) : own;
     const admitted = await viaStore(() =>
       store.admit(room, now, { floorSeq: current.maxSeq, floorBoundary: current.boundary, ...limits }),
     );

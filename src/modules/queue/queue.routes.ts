@@ -47,7 +47,9 @@ export const checkMount: Mount = {
     'Position (0 once active), whether active, and the estimated wait. Each check keeps a waiting place ' +
     'alive; a waiter silent for QUEUE_IDLE_TIMEOUT_SECONDS loses it. 401 when the token is missing, ' +
     'forged or expired. Answered from the token and per-tick state: touches neither SQL nor the queue ' +
-    'store, so it keeps answering while Redis is down. Once active, `token` carries the admission expiry.',
+    'store, so it keeps answering while Redis is down. Once active, `token` carries the admission expiry, ' +
+    'and a check counts as activity: an admitted user idle for QUEUE_ACTIVE_IDLE_SECONDS (no gated request, ' +
+    'check or live hold) loses the slot early (then 401 QUEUE_TOKEN_EXPIRED); `idleDeadline` warns before.',
 };
 
 export function issueRoute(
@@ -102,6 +104,9 @@ export const queueRoutes: FastifyPluginAsyncTypebox<{
           'Push instead of polling. The token goes in X-Queue-Token or, because a browser EventSource cannot ' +
           'set headers, in ?token=. The first event is sent at once; then `position` (position, ETA, refresh ' +
           'hint) whenever it changes, `active` at admission (with the token that carries the admission), ' +
+          '`idle-warning` (with `idleDeadline`) when an admitted user has not acted for QUEUE_ACTIVE_IDLE_SECONDS ' +
+          'minus the warning time — any gated request or a check keeps the slot, and `active` follows; an open ' +
+          'stream alone does not, only opening it counts — ' +
           '`expired` at the end (then the stream closes), and `heartbeat` every 15 s. Event ids name the ' +
           'state: on reconnect, Last-Event-ID suppresses a repeat of what the client already has. An open ' +
           'stream keeps the place alive like polling. Per tick each stream costs arithmetic, no store call. ' +

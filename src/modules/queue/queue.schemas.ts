@@ -90,6 +90,14 @@ export const CheckReply = Type.Object(
           'opening draw: the token of the drawn place.',
       }),
     ),
+    idleDeadline: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          'Once active and idle (no gated request, check or hold for QUEUE_ACTIVE_IDLE_SECONDS minus the ' +
+          'warning time): the slot is freed at this time unless you act; any gated request or a check keeps it.',
+      }),
+    ),
   },
   {
     examples: [

@@ -23,6 +23,8 @@ export interface QueueStatus {
   refreshAfterSeconds: number;
   /** Once active: a token that carries the admission's expiry; after the draw: the drawn place. */
   token?: string;
+  /** Once active and idle: when the slot is freed unless the user acts (QUEUE_ACTIVE_IDLE_SECONDS). */
+  idleDeadline?: string;
 }
 
 export interface QueueServiceDeps {
@@ -83,6 +85,7 @@ export function createQueueService({
     const { userId } = claims;
     if (status.state === 'ACTIVE') {
       const remaining = Math.max(1, Math.ceil((status.activeUntil - now) / 1000));
+      const idleDeadline = ticker.view(claims.room).idleDeadline(claims);
       return {
         userId,
         status: 'ACTIVE',
@@ -97,6 +100,7 @@ export function createQueueService({
           given !== undefined && claims.activeUntil === status.activeUntil
             ? given
             : signer.sign({ ...claims, activeUntil: status.activeUntil }),
+        ...(idleDeadline === undefined ? {} : { idleDeadline: new Date(idleDeadline).toISOString() }),
       };
     }
     if (status.state !== 'WAITING') throw expired();
@@ -173,6 +177,7 @@ export function createQueueService({
         const claimed = { ...claim, room: room_ };
         const held = ticker.status(claimed, now);
         if (held.state === 'ACTIVE') {
+          ticker.view(room_).seeActive(claimed, now); // issuing again is activity too
           const described = describe(claimed, held, now);
           return { ...described, token: described.token! };
         }
@@ -191,6 +196,7 @@ export function createQueueService({
       const view = ticker.view(room_);
       view.maxSeq = Math.max(view.maxSeq, placement.seq);
       if (placement.state === 'ACTIVE') {
+        view.seeActive(claims, now);
         const status = { state: 'ACTIVE', activeUntil: placement.activeUntil } as const;
         const described = describe(claims, status, now);
         return { ...described, token: described.token! };
@@ -215,6 +221,8 @@ export function createQueueService({
         if (seen === null || (seen !== undefined && seen + idleTimeoutSeconds * 1000 <= now)) throw expired();
       }
       if (status.state === 'WAITING') ticker.view(claims.room).see(claims, now);
+      // A check (or opening a stream) with an admitted token counts as activity: "still here".
+      if (status.state === 'ACTIVE') ticker.view(claims.room).seeActive(claims, now);
       // A pre-queue token gets the token of its drawn place, to use from now on.
       if (original.seq !== PRE_QUEUE_SEQ) return describe(claims, status, now, token);
       const described = describe(claims, status, now);
@@ -242,7 +250,14 @@ export function createQueueService({
       if (status.state === 'WAITING') {
         throw forbidden('QUEUE_NOT_ACTIVE', `Still waiting in the queue at position ${status.position}.`);
       }
+      // Every gated request is activity: it keeps the slot from being freed for idleness.
+      ticker.view(claims.room).seeActive(claims, clock.now());
       return claims;
+    },
+
+    /** A hold made with this admitted token: the user counts as busy until the hold ends. */
+    holdUntil(claims: TokenClaims, until: number): void {
+      ticker.view(claims.room).seeActive(claims, until);
     },
 
     /** 403 QUEUE_TOKEN_WRONG_SALE: a sale room's token for another concert, a default-room token for an operator's hold. */

@@ -7,7 +7,7 @@
  *   5 seq      arrival counter                      6 meta     HASH epoch, slot, B, oldB
  *   7 admitted ZSET "slot:admitted:B:dropped" → tick time (the admission history)
  *   8 dropped  ZSET seq → time dropped              9 droppedSeq ZSET seq → seq (for pruning)
- *  10 snap     STRING the per-tick state
+ *  10 snap     STRING the per-tick state       11 busy     ZSET userId → admitted user busy until (ms)
  * Seqs start from the clock (ms × 1000) and reach 2^50: every number that goes into
  * a string is formatted with %.0f, never tostring (which would round to 14 digits).
  */
@@ -22,6 +22,7 @@ export const ROOM_KEYS = [
   'dropped',
   'droppedSeq',
   'snap',
+  'busy',
 ] as const;
 
 const COMMON = `
@@ -65,6 +66,7 @@ if e then
   if untilv == 0 then drop(uid, now) else
     redis.call('HDEL', KEYS[4], uid)
     redis.call('ZREM', KEYS[3], uid)
+    redis.call('ZREM', KEYS[11], uid)
   end
 end
 if ARGV[4] ~= '0' and placeable(ARGV[4]) then
@@ -77,11 +79,24 @@ add(uid, seq, n(now), now)
 return {'WAITING', seq, n(now), redis.call('ZCOUNT', KEYS[1], '-inf', seq)}
 `;
 
-// ARGV: now, then userId, seq, issuedAt per seen waiter
+// ARGV: now, waiter count W, then userId, seq, issuedAt per seen waiter (W times), then
+// userId, seq, busy-until per admitted user seen (a busy time never moves back)
 export const TOUCH = `${COMMON}
 local now = tonumber(ARGV[1])
+local last = 2 + 3 * tonumber(ARGV[2])
 local readded = 0
-for i = 2, #ARGV, 3 do
+for i = last + 1, #ARGV, 3 do
+  local uid, seq, busy = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  local e = redis.call('HGET', KEYS[4], uid)
+  if e then
+    local current, _, untilv = parse(e)
+    local was = redis.call('ZSCORE', KEYS[11], uid)
+    if current == seq and untilv > now and was and tonumber(was) < busy then
+      redis.call('ZADD', KEYS[11], busy, uid)
+    end
+  end
+end
+for i = 3, last, 3 do
   local uid, seq = ARGV[i], ARGV[i + 1]
   local e = redis.call('HGET', KEYS[4], uid)
   if e then
@@ -95,14 +110,16 @@ end
 return readded
 `;
 
-// ARGV: now, perTick, maxActive, idle, ttl, tick, keep, floorSeq, floorB, headMax, epoch candidate
+// ARGV: now, perTick, maxActive, idle, ttl, tick, keep, floorSeq, floorB, headMax, epoch candidate,
+// activeIdle (0: off), warn
 export const ADMIT = `${COMMON}
 local now, perTick, maxActive = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local idle, ttl, tick, keep = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local floorSeq, floorB, headMax = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
+local activeIdle, warn = tonumber(ARGV[12]), tonumber(ARGV[13])
 redis.call('HSETNX', KEYS[6], 'epoch', ARGV[11])
 local slot = math.floor(now / tick)
-if slot <= tonumber(redis.call('HGET', KEYS[6], 'slot') or '-1') then return {0, 0, 0, 0} end
+if slot <= tonumber(redis.call('HGET', KEYS[6], 'slot') or '-1') then return {0, 0, 0, 0, 0} end
 redis.call('HSET', KEYS[6], 'slot', n(slot))
 -- A lost counter restarts from the clock (as ISSUE's does), never from the floor alone: the
 -- floor is the highest seq this process saw, and the others may have given higher ones since.
@@ -116,7 +133,25 @@ local B = math.max(boundary(), floorB)
 local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 10000)
 for _, uid in ipairs(expired) do
   redis.call('ZREM', KEYS[3], uid)
+  redis.call('ZREM', KEYS[11], uid)
   redis.call('HDEL', KEYS[4], uid)
+end
+-- Admitted users idle for activeIdle (a live hold counts as busy until it ends) free their
+-- slot; their seqs join the dropped list, so every process ends their tokens within a tick.
+local released = {}
+if activeIdle > 0 then
+  released = redis.call('ZRANGEBYSCORE', KEYS[11], '-inf', now - activeIdle, 'LIMIT', 0, 10000)
+  for _, uid in ipairs(released) do
+    local e = redis.call('HGET', KEYS[4], uid)
+    redis.call('ZREM', KEYS[11], uid)
+    redis.call('ZREM', KEYS[3], uid)
+    redis.call('HDEL', KEYS[4], uid)
+    if e then
+      local seq = parse(e)
+      redis.call('ZADD', KEYS[8], now, seq)
+      redis.call('ZADD', KEYS[9], seq, seq)
+    end
+  end
 end
 local idlers = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - idle, 'LIMIT', 0, 10000)
 for _, uid in ipairs(idlers) do drop(uid, now) end
@@ -129,6 +164,7 @@ if room > 0 then
     local _, issued = parse(redis.call('HGET', KEYS[4], uid))
     redis.call('ZREM', KEYS[2], uid)
     redis.call('ZADD', KEYS[3], now + ttl, uid)
+    redis.call('ZADD', KEYS[11], now, uid)
     redis.call('HSET', KEYS[4], uid, n(seq) .. ':' .. issued .. ':' .. n(now + ttl))
     if seq > B then B = seq end
     admitted = admitted + 1
@@ -165,11 +201,19 @@ while rank < waiting do
   ranks[#ranks + 1] = rank
   seqs[#seqs + 1] = redis.call('ZRANGE', KEYS[1], rank - 1, rank - 1, 'WITHSCORES')[2]
 end
+local deadlines = {}
+if activeIdle > 0 then
+  local soon = redis.call('ZRANGEBYSCORE', KEYS[11], '-inf', now - activeIdle + warn, 'WITHSCORES', 'LIMIT', 0, 10000)
+  for i = 1, #soon, 2 do
+    local e = redis.call('HGET', KEYS[4], soon[i])
+    if e then deadlines[#deadlines + 1] = parse(e) .. ':' .. n(tonumber(soon[i + 1]) + activeIdle) end
+  end
+end
 redis.call('SET', KEYS[10], table.concat({
   redis.call('HGET', KEYS[6], 'epoch'), n(now), n(B), n(oldB), redis.call('GET', KEYS[5]) or '0',
-  n(waiting), table.concat(ranks, ','), table.concat(seqs, ',')
+  n(waiting), table.concat(ranks, ','), table.concat(seqs, ','), table.concat(deadlines, ',')
 }, '|'))
-return {1, admitted, #expired, #idlers}
+return {1, admitted, #expired, #idlers, #released}
 `;
 
 // ARGV: droppedSince
@@ -189,6 +233,7 @@ redis.call('HDEL', KEYS[4], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[11], ARGV[1])
 return 1
 `;
 

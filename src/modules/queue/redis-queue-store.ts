@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type {
+  ActiveSeen,
   AdmissionRecord,
   AdmitHints,
   AdmitResult,
@@ -10,14 +11,14 @@ import type {
   RoomState,
   SignedPlace,
 } from './queue-store.js';
-import { historyWindow } from './queue-store.js';
+import { historyWindow, idleWarningMs } from './queue-store.js';
 import { ADMIT, EXPIRE, ISSUE, LAST_SEEN, ROOM_KEYS, TOUCH, VIEW } from './redis-queue-scripts.js';
 
 type Args = (string | number)[];
 interface QueueScripts {
   sdQueueIssue(...args: Args): Promise<[string, string, string, string | number]>;
   sdQueueTouch(...args: Args): Promise<number>;
-  sdQueueAdmit(...args: Args): Promise<[number, number, number, number]>;
+  sdQueueAdmit(...args: Args): Promise<[number, number, number, number, number]>;
   sdQueueView(...args: Args): Promise<[string, string[], string[]]>;
   sdQueueExpire(...args: Args): Promise<number>;
   sdQueueLastSeen(...args: Args): Promise<string | null>;
@@ -74,16 +75,22 @@ export class RedisQueueStore implements QueueStore {
       : { state: 'WAITING', ...place, position: Number(last) };
   }
 
-  async touch(room: string, seen: readonly SignedPlace[], now: number): Promise<number> {
-    if (seen.length === 0) return 0;
-    const args: Args = [now];
+  async touch(
+    room: string,
+    seen: readonly SignedPlace[],
+    now: number,
+    active: readonly ActiveSeen[] = [],
+  ): Promise<number> {
+    if (seen.length === 0 && active.length === 0) return 0;
+    const args: Args = [now, seen.length];
     for (const { userId, seq, issuedAt } of seen) args.push(userId, seq, issuedAt);
+    for (const { userId, seq, until } of active) args.push(userId, seq, until);
     return this.scripts.sdQueueTouch(...RedisQueueStore.keys(room), ...args);
   }
 
   async admit(room: string, now: number, hints: AdmitHints): Promise<AdmitResult> {
     const { admitPerTick, maxActive, idleTimeoutMs, activeTtlMs, tickMs } = this.settings;
-    const [ran, admitted, expired, abandoned] = await this.scripts.sdQueueAdmit(
+    const [ran, admitted, expired, abandoned, released] = await this.scripts.sdQueueAdmit(
       ...RedisQueueStore.keys(room),
       now,
       hints.admitPerTick ?? admitPerTick,
@@ -96,23 +103,18 @@ export class RedisQueueStore implements QueueStore {
       hints.floorBoundary,
       maxActive,
       randomBytes(6).toString('base64url'),
+      this.settings.activeIdleMs ?? 0,
+      idleWarningMs(this.settings),
     );
-    return { ran: ran === 1, admitted, expired, abandoned };
+    return { ran: ran === 1, admitted, expired, abandoned, released };
   }
 
   async view(room: string, droppedSince: number): Promise<RoomState | null> {
     const [snap, log, dropped] = await this.scripts.sdQueueView(...RedisQueueStore.keys(room), droppedSince);
     if (snap === '') return null;
-    const [epoch, builtAt, boundary, oldBoundary, maxSeq, waiting, ranks, seqs] = snap.split('|') as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
+    const [epoch, builtAt, boundary, oldBoundary, maxSeq, waiting, ranks, seqs, deadlines] = snap.split(
+      '|',
+    ) as [string, string, string, string, string, string, string, string, string];
     const history: AdmissionRecord[] = [];
     for (let i = 0; i < log.length; i += 2) {
       const [, admittedCount, after, droppedCount] = log[i]!.split(':').map(Number);
@@ -138,6 +140,10 @@ export class RedisQueueStore implements QueueStore {
       seqs: numbers(seqs),
       history,
       dropped: droppedSeqs,
+      idleDeadlines: (deadlines ?? '').split(',').flatMap((pair) => {
+        const [seq, deadline] = pair.split(':');
+        return pair === '' ? [] : [{ seq: Number(seq), deadline: Number(deadline) }];
+      }),
     };
   }
 

@@ -1,4 +1,4 @@
-import type { AdmissionRecord, QueueSettings, RoomState, SignedPlace } from './queue-store.js';
+import type { ActiveSeen, AdmissionRecord, QueueSettings, RoomState, SignedPlace } from './queue-store.js';
 import type { TokenClaims } from './queue-token.js';
 
 export type TokenStatus =
@@ -55,13 +55,22 @@ export class RoomView {
   readonly seen = new Map<number, SignedPlace & { at: number }>();
   /** Seen since the last flush: sent to the store once per tick. */
   pending = new Map<number, SignedPlace>();
+  /** Admitted users' activity this process saw (busy until: now, or a live hold's end). */
+  private readonly activeSeen = new Map<number, ActiveSeen>();
+  /** Admitted users' activity since the last flush: sent to the store once per tick. */
+  private activePending = new Map<number, ActiveSeen>();
+  /** Admitted users near their idle deadline as of the last tick: seq → deadline. */
+  private idleDeadlines = new Map<number, number>();
 
   constructor(private readonly settings: QueueSettings) {}
 
   /** Takes a freshly read state; true when the store lost its data since the last one. */
   apply(state: RoomState, now: number): boolean {
     const reset = this.state !== null && state.epoch !== this.state.epoch;
-    if (!this.state || reset || state.builtAt >= this.state.builtAt) this.state = state;
+    if (!this.state || reset || state.builtAt >= this.state.builtAt) {
+      this.state = state;
+      this.idleDeadlines = new Map(state.idleDeadlines.map(({ seq, deadline }) => [seq, deadline]));
+    }
     this.boundary = Math.max(this.boundary, state.boundary);
     this.oldBoundary = Math.max(this.oldBoundary, state.oldBoundary);
     this.maxSeq = Math.max(this.maxSeq, state.maxSeq);
@@ -79,11 +88,12 @@ export class RoomView {
   /** The status of an authentic token, from the token and this view alone. */
   status(claims: TokenClaims, now: number, localLiveness: boolean): TokenStatus {
     const { seq, userId } = claims;
-    if (this.revoked.has(seq)) return EXPIRED;
+    // Dropped covers admitted users whose slot was freed for idleness too: their signed
+    // admission ends with the slot.
+    if (this.revoked.has(seq) || this.dropped.has(seq)) return EXPIRED;
     if (claims.activeUntil !== undefined) {
       return claims.activeUntil > now ? { state: 'ACTIVE', activeUntil: claims.activeUntil } : EXPIRED;
     }
-    if (this.dropped.has(seq)) return EXPIRED;
     if (seq <= this.boundary) {
       const admittedAt = seq <= this.oldBoundary ? undefined : this.admittedAt(seq);
       if (admittedAt === undefined || admittedAt + this.settings.activeTtlMs <= now) return EXPIRED;
@@ -171,6 +181,39 @@ export class RoomView {
     );
   }
 
+  /** An admitted user acted (a gated request, a check): busy until `until` (a hold's end, or now). */
+  seeActive(claims: SignedPlace, until: number): void {
+    if (!this.settings.activeIdleMs) return;
+    const { userId, seq } = claims;
+    const known = this.activeSeen.get(userId);
+    if (known?.seq === seq && known.until >= until) return;
+    const seen = { userId, seq, until };
+    this.activeSeen.set(userId, seen);
+    this.activePending.set(userId, seen);
+  }
+
+  /** Admitted users' activity since the last flush. */
+  takeActivePending(): ActiveSeen[] {
+    const pending = [...this.activePending.values()].filter(
+      (place) => !this.revoked.has(place.seq) && !this.dropped.has(place.seq),
+    );
+    this.activePending = new Map();
+    return pending;
+  }
+
+  /**
+   * When this admitted user loses the slot unless they act, if that is within the warning
+   * time; undefined otherwise (or when this process saw them act since the tick's reading).
+   */
+  idleDeadline(claims: SignedPlace): number | undefined {
+    const deadline = this.idleDeadlines.get(claims.seq);
+    if (deadline === undefined) return undefined;
+    const local = this.activeSeen.get(claims.userId);
+    const activeIdleMs = this.settings.activeIdleMs ?? 0;
+    if (local?.seq === claims.seq && local.until + activeIdleMs > deadline) return undefined;
+    return deadline;
+  }
+
   see(place: SignedPlace, now: number): void {
     // A waiter polls again and again with the same place: move its time, don't copy it anew
     // (a check is answered from memory; an object per check was most of its garbage).
@@ -205,6 +248,10 @@ export class RoomView {
     for (const [seq, at] of this.revoked) if (at + activeTtlMs < now) this.revoked.delete(seq);
     for (const [userId, place] of this.seen) {
       if (place.at + idleTimeoutMs <= now || place.seq <= this.boundary) this.seen.delete(userId);
+    }
+    const activeIdleMs = this.settings.activeIdleMs ?? 0;
+    for (const [userId, seen] of this.activeSeen) {
+      if (seen.until + activeIdleMs <= now || this.dropped.has(seen.seq)) this.activeSeen.delete(userId);
     }
   }
 }

@@ -40,8 +40,14 @@ export function reserveRoute(
     },
     config: { actsFor: userInBody },
     preHandler: queueGate(queue, { userIdOf: (request) => (request.body as { userId: number }).userId }),
-    handler: async (request, reply) =>
-      sendIdempotent(reply, await reservations.reserve(request.body, request.headers['idempotency-key'])),
+    handler: async (request, reply) => {
+      const result = await reservations.reserve(request.body, request.headers['idempotency-key']);
+      // A live hold keeps the admitted user's slot until it ends (QUEUE_ACTIVE_IDLE_SECONDS).
+      if (result.status === 201 && request.queueUser && result.body.status === 'ON_HOLD') {
+        queue.holdUntil(request.queueUser, Date.parse(result.body.holdExpiresAt));
+      }
+      return sendIdempotent(reply, result);
+    },
   });
 }
 

@@ -148,6 +148,70 @@ describe.each(storeKinds())('QueueStore contract: %s', (kind) => {
     expect(await store.counts(room)).toEqual({ waiting: 0, active: 1 });
   });
 
+  it('frees the slots of admitted users who stopped acting, warns first, and fills them in the same run', async () => {
+    const store = open({ activeIdleMs: 20_000, maxActive: 2, admitPerTick: 5 });
+    const room = testRoom();
+    const [a, b, c] = [
+      await store.issue(room, 1, T0),
+      await store.issue(room, 2, T0),
+      await store.issue(room, 3, T0),
+    ];
+    expect(await store.admit(room, T0 + 1000, NO_HINTS)).toMatchObject({ admitted: 2, released: 0 });
+    // User 2 acts at +10 s (batched by a process); user 1 never does.
+    await store.touch(room, [{ userId: 3, seq: c.seq, issuedAt: T0 }], T0 + 10_000, [
+      { userId: 2, seq: b.seq, until: T0 + 10_000 },
+    ]);
+    expect(await store.admit(room, T0 + 17_000, NO_HINTS)).toMatchObject({ admitted: 0, released: 0 });
+    let state = (await store.view(room, 0))!;
+    // Within the warning time (a quarter of the window, 5 s): user 1's deadline, not user 2's.
+    expect(state.idleDeadlines).toEqual([{ seq: a.seq, deadline: T0 + 21_000 }]);
+    expect(state.dropped).toEqual([]);
+    await store.touch(room, [{ userId: 3, seq: c.seq, issuedAt: T0 }], T0 + 20_000);
+    // At the deadline the slot is freed and the next waiter takes it in the same run.
+    expect(await store.admit(room, T0 + 21_000, NO_HINTS)).toMatchObject({ admitted: 1, released: 1 });
+    state = (await store.view(room, 0))!;
+    expect(state.dropped).toEqual([{ seq: a.seq, at: T0 + 21_000 }]);
+    expect(state.boundary).toBe(c.seq);
+    expect(await store.counts(room)).toEqual({ waiting: 0, active: 2 });
+    // Late activity of a freed user changes nothing; issuing again (even with the token) is a new place.
+    await store.touch(room, [], T0 + 21_500, [{ userId: 1, seq: a.seq, until: T0 + 21_500 }]);
+    const again = await store.issue(room, 1, T0 + 22_000, { userId: 1, seq: a.seq, issuedAt: T0 });
+    expect(again).toMatchObject({ state: 'WAITING', position: 1 });
+    expect(again.seq).toBeGreaterThan(c.seq);
+    // User 2's last act was at +10 s: freed at +30 s, and user 1 (waiting again) gets in.
+    expect(await store.admit(room, T0 + 29_000, NO_HINTS)).toMatchObject({ released: 0 });
+    expect(await store.admit(room, T0 + 30_000, NO_HINTS)).toMatchObject({ released: 1, admitted: 1 });
+    expect((await store.view(room, T0 + 30_000))!.dropped).toEqual([{ seq: b.seq, at: T0 + 30_000 }]);
+  });
+
+  it('keeps the slot of a user with a live hold until the hold ends; a payment takes it out', async () => {
+    const store = open({ activeIdleMs: 20_000, maxActive: 10 });
+    const room = testRoom();
+    const a = await store.issue(room, 1, T0);
+    const b = await store.issue(room, 2, T0);
+    await store.admit(room, T0 + 1000, NO_HINTS);
+    // A hold until +300 s; a later plain request (busy until now) does not move it back.
+    await store.touch(room, [], T0 + 5000, [{ userId: 1, seq: a.seq, until: T0 + 300_000 }]);
+    await store.touch(room, [], T0 + 6000, [{ userId: 1, seq: a.seq, until: T0 + 6000 }]);
+    await store.expire(room, 2, b.seq); // paid: no longer in any set
+    expect(await store.admit(room, T0 + 100_000, NO_HINTS)).toMatchObject({ released: 0 });
+    expect((await store.view(room, 0))!.idleDeadlines).toEqual([]);
+    expect(await store.admit(room, T0 + 316_000, NO_HINTS)).toMatchObject({ released: 0 });
+    expect((await store.view(room, 0))!.idleDeadlines).toEqual([{ seq: a.seq, deadline: T0 + 320_000 }]);
+    expect(await store.admit(room, T0 + 320_000, NO_HINTS)).toMatchObject({ released: 1 });
+    expect(await store.counts(room)).toEqual({ waiting: 0, active: 0 });
+  });
+
+  it('never frees an active slot for idleness when the window is off', async () => {
+    const store = open({ activeIdleMs: 0, activeTtlMs: 600_000 });
+    const room = testRoom();
+    await store.issue(room, 1, T0);
+    await store.admit(room, T0 + 1000, NO_HINTS);
+    expect(await store.admit(room, T0 + 599_000, NO_HINTS)).toMatchObject({ released: 0, expired: 0 });
+    expect((await store.view(room, 0))!.idleDeadlines).toEqual([]);
+    expect(await store.counts(room)).toEqual({ waiting: 0, active: 1 });
+  });
+
   it('after a data loss: the counter resumes above every seq, signed places come back in order', async () => {
     const before = open();
     const room = testRoom();
