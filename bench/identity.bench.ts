@@ -170,6 +170,7 @@ try {
       QUEUE_ADMIT_PER_TICK: String(users),
       QUEUE_MAX_ACTIVE: String(users),
       QUEUE_ACTIVE_TTL_SECONDS: '3600',
+      QUEUE_ACTIVE_IDLE_SECONDS: '0', // the tokens are reused across modes
       QUEUE_IDLE_TIMEOUT_SECONDS: '3600',
       ...(mode !== 'none' && !args.control ? JWT_ENV : {}),
       ...(mode === 'jwt-nocache' ? { AUTH_JWT_CACHE_SECONDS: '0' } : {}),

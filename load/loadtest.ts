@@ -114,6 +114,8 @@ async function servers(shape: ServerShape): Promise<Servers> {
     QUEUE_MAX_ACTIVE: String(shape.maxActive),
     QUEUE_IDLE_TIMEOUT_SECONDS: '600',
     QUEUE_ACTIVE_TTL_SECONDS: '3600',
+    // The scenarios reuse admitted users' tokens minutes apart: no slot is freed for idleness.
+    QUEUE_ACTIVE_IDLE_SECONDS: '0',
     QUEUE_TOKEN_SECRET: randomBytes(24).toString('base64url'),
     SEED_CONCERTS: String(shape.concerts),
     // The scenarios measure seat contention; a user's many holds are not a ticket-limit test.

@@ -54,6 +54,9 @@ export async function startStack(options: ChaosOptions, cleanup: Cleanup, now: (
     QUEUE_TICK_MS: '500',
     QUEUE_ADMIT_PER_TICK: '8',
     QUEUE_MAX_ACTIVE: '60',
+    // "No admitted user lost" judges admissions against their fixed expiry; slots freed for
+    // idleness have their own tests (test/modules/queue/active-idle.test.ts).
+    QUEUE_ACTIVE_IDLE_SECONDS: '0',
     HOLD_SWEEP_INTERVAL_MS: '2000',
     DB_POOL_SIZE: '8',
     // Below the fans' 5 s timeout, as a deployment sets it below its clients' (README).
