@@ -160,7 +160,7 @@ export function createQueueTicker({
     const state = await viaStore(() => store.view(room, current.droppedSince));
     if (state && current.apply(state, now)) {
       // The store lost its data: put back every waiter this process knows, at their signed place.
-      await viaStore(() => store.touch(room, current.knownWaiters(), now));
+      await viaStore(() => store.touch(room, current.knownWaiters(now), now));
     }
   }
 
