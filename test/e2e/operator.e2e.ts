@@ -111,6 +111,8 @@ describe('an operator opens a sale while fans pre-queue', () => {
       expect(await room.locator('[data-waiting]').textContent()).toBe('2');
     }
     await room.locator('[data-state]').getByText('Paused: nobody is admitted').waitFor();
+    // How the rate is set (QUEUE_ADMISSION_MODE): fixed here, at the sale's own per-tick rate.
+    await room.locator('[data-admission]').getByText(/^Fixed admission: \d+ per tick$/).waitFor();
     await shot(op, 'operator-4-dashboard-paused');
     await shot(en, 'operator-4-fan-waiting-while-paused');
 

@@ -20,6 +20,13 @@ export interface Room {
   effectiveMaxActive: number;
   effectiveTicketLimit: number;
   admissionRatePerSecond: number;
+  /** This server's last admission-rate decision for the room (QUEUE_ADMISSION_MODE). */
+  admission: {
+    mode: 'fixed' | 'adaptive';
+    targetPerTick: number;
+    maxPerTick: number;
+    reason: string;
+  } | null;
 }
 
 type Field = 'admitPerTick' | 'maxActive' | 'ticketLimit';
@@ -55,7 +62,7 @@ function stateText(a: Admin, r: Room): string {
  * the card in place, so a click on its controls is never lost to a refresh).
  */
 export function splitRoom(r: Room) {
-  const { preQueue, waiting, active, opensAt, ...settings } = r;
+  const { preQueue, waiting, active, opensAt, admission, ...settings } = r;
   return {
     ...settings,
     figures: (a: Admin): Record<string, string> => ({
@@ -63,8 +70,17 @@ export function splitRoom(r: Room) {
       prequeue: String(preQueue),
       waiting: String(waiting),
       active: `${active} / ${r.effectiveMaxActive}`,
+      admission: admissionText(a, r),
     }),
   };
+}
+
+/** How the room's admission rate is set now: fixed, or adaptive with its last reason. */
+function admissionText(a: Admin, r: Room): string {
+  const policy = r.admission;
+  if (!policy) return '';
+  if (policy.mode === 'fixed') return a.t('admissionFixed', { n: policy.targetPerTick });
+  return a.t('admissionAdaptive', { n: policy.targetPerTick, max: policy.maxPerTick, why: policy.reason });
 }
 
 /** One card per sale room: its figures, pause/resume, and the three numbers with a confirm step. */
@@ -153,6 +169,7 @@ export function roomCard(a: Admin, r: Room, state: ControlsState, redraw: () => 
         h('dd', { 'data-active': id }, `${r.active} / ${r.effectiveMaxActive}`),
       ),
     ),
+    h('p', { class: 'muted', 'data-admission': id }, admissionText(a, r)),
     h(
       'form',
       {

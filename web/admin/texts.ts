@@ -44,6 +44,11 @@ export const TEXTS: Record<string, [string, string]> = {
   preQueue: ['Pre-queue', '사전 대기'],
   paused: ['Paused: nobody is admitted', '일시중지: 입장 없음'],
   admitting: ['Admitting {n}/s', '초당 {n}명 입장'],
+  admissionFixed: ['Fixed admission: {n} per tick', '고정 입장: 틱당 {n}명'],
+  admissionAdaptive: [
+    'Adaptive admission: {n} of {max} per tick ({why})',
+    '자동 조절 입장: 틱당 최대 {max}명 중 {n}명 ({why})',
+  ],
   preQueueOpens: ['Pre-queue, draw in {t}', '사전 대기, {t} 후 추첨'],
   admitPerTick: ['Admit per tick', '틱당 입장'],
   maxActive: ['Active cap', '동시 입장 한도'],
