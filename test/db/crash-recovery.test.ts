@@ -16,7 +16,18 @@ import {
 import { ledgerMismatches } from '../helpers/ledger.js';
 import { range } from '../helpers/requests.js';
 
-afterAll(removePrivateDirs);
+// A test that fails half-way must not leave its servers running (its PostgreSQL follows the app).
+const started: ServerProcess[] = [];
+async function start(...args: Parameters<typeof startServerProcess>): Promise<ServerProcess> {
+  const server = await startServerProcess(...args);
+  started.push(server);
+  return server;
+}
+afterAll(async () => {
+  for (const server of started)
+    if (server.child.exitCode === null && server.child.signalCode === null) await server.stop('SIGTERM');
+  await removePrivateDirs();
+});
 
 const USERS = 150;
 const env = (dataDir: string) => ({
@@ -89,7 +100,7 @@ async function postmasterPid(dataDir: string): Promise<number> {
 describe('the embedded default after the app dies', () => {
   it('comes back after kill -9 in a burst of payments: acknowledged ones replay, the rest apply once', async () => {
     const dataDir = path.join(await privateDir(), 'data');
-    let server: ServerProcess = await startServerProcess(env(dataDir));
+    let server: ServerProcess = await start(env(dataDir));
     const users = range(1, USERS);
     const schedules = await allSchedules(server.url);
     let tokens = await activeTokens(server.url, users);
@@ -145,7 +156,7 @@ describe('the embedded default after the app dies', () => {
     expect(acknowledged.size).toBeLessThan(USERS);
 
     // A plain restart comes up on its own, whatever the dead app left behind.
-    server = await startServerProcess(env(dataDir));
+    server = await start(env(dataDir));
     tokens = await activeTokens(server.url, users);
     for (const userId of users) {
       const retried = await sendRetrying(server.url, 'POST', '/payments', payment(userId), {
@@ -204,7 +215,7 @@ describe('the embedded default after the app dies', () => {
       async () => (await processesMentioning(cluster)).length === 0,
     );
 
-    const server = await startServerProcess(env(dataDir));
+    const server = await start(env(dataDir));
     const issued = await send(server.url, 'POST', '/waiting/issue', { userId: USERS }, {});
     expect(issued.status).toBe(200);
     expect(await server.stop('SIGTERM')).toBe(0);
@@ -213,9 +224,9 @@ describe('the embedded default after the app dies', () => {
 
   it('shuts down a PostgreSQL whose app and watchdog both died, then starts; a live app is refused at once', async () => {
     const dataDir = path.join(await privateDir(), 'data');
-    const first = await startServerProcess(env(dataDir));
+    const first = await start(env(dataDir));
     // A second app on the same DATA_DIR is refused at once, with the holder's PID.
-    await expect(startServerProcess(env(dataDir))).rejects.toThrow(
+    await expect(start(env(dataDir))).rejects.toThrow(
       new RegExp(`in use by stagedoor PID ${first.child.pid}\\b`),
     );
 
@@ -225,7 +236,7 @@ describe('the embedded default after the app dies', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await processesMentioning(await clusterDirOf(dataDir))).toContain(orphan); // left behind
 
-    const second = await startServerProcess(env(dataDir));
+    const second = await start(env(dataDir));
     expect(second.output()).toContain(`found PostgreSQL PID ${orphan} still running`);
     expect(second.output()).toContain('taking over the lock of stagedoor PID');
     const issued = await send(second.url, 'POST', '/waiting/issue', { userId: 1 }, {});

@@ -112,7 +112,10 @@ describe('an operator opens a sale while fans pre-queue', () => {
     }
     await room.locator('[data-state]').getByText('Paused: nobody is admitted').waitFor();
     // How the rate is set (QUEUE_ADMISSION_MODE): fixed here, at the sale's own per-tick rate.
-    await room.locator('[data-admission]').getByText(/^Fixed admission: \d+ per tick$/).waitFor();
+    await room
+      .locator('[data-admission]')
+      .getByText(/^Fixed admission: \d+ per tick$/)
+      .waitFor();
     await shot(op, 'operator-4-dashboard-paused');
     await shot(en, 'operator-4-fan-waiting-while-paused');
 
