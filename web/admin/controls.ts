@@ -41,12 +41,15 @@ export interface ControlsState {
   edits: Map<number, Partial<Record<Field, string>>>;
   pending: Map<number, Patch>;
   notes: Map<number, { text: string; error: boolean }>;
+  /** Changes saved so far: a refresh asked for before the last one may show the old values. */
+  saved: number;
 }
 
 export const controlsState = (): ControlsState => ({
   edits: new Map(),
   pending: new Map(),
   notes: new Map(),
+  saved: 0,
 });
 
 /** The room's state in words: paused, before its opening, or admitting at its rate. */
@@ -138,6 +141,7 @@ export function roomCard(a: Admin, r: Room, state: ControlsState, redraw: () => 
       // The answer is the sale's controls as stored: shown at once, not at the next refresh.
       Object.assign(r, await call<Partial<Room>>(`/admin/sales/${id}`, { method: 'PATCH', body: patch }));
       for (const f of FIELDS) if (f in patch) delete state.edits.get(id)?.[f];
+      state.saved += 1;
       state.notes.set(id, { text: a.t('saved'), error: false });
     } catch (error) {
       state.notes.set(id, { text: a.errorText(error), error: true });

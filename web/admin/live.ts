@@ -201,8 +201,16 @@ export function liveView(a: Admin, region: HTMLElement): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   const poll = async () => {
+    const savedBefore = controls.saved;
     try {
-      render(await call<Live>('/admin/live'));
+      const live = await call<Live>('/admin/live');
+      // Asked for before a change was saved, it may show the old values: ask again at once
+      // rather than flip the saved control back for two seconds.
+      if (controls.saved !== savedBefore) {
+        if (!stopped) timer = setTimeout(poll, 0);
+        return;
+      }
+      render(live);
     } catch (error) {
       a.failed(error);
     }
