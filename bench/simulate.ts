@@ -13,11 +13,8 @@
  */
 import { parseArgs } from 'node:util';
 import { fmt, percentile } from '../load/lib/cannon.js';
-import { MemoryQueueStore } from '../src/modules/queue/memory-queue-store.js';
-import { createQueueService } from '../src/modules/queue/queue.service.js';
 import type { QueueSettings } from '../src/modules/queue/queue-store.js';
-import { createQueueTicker } from '../src/modules/queue/queue-ticker.js';
-import { createTokenSigner } from '../src/modules/queue/queue-token.js';
+import { seeded, T0, virtualQueue } from './sim/harness.js';
 import { printHealth, printWalkaway } from './sim/scenarios.js';
 
 const { values: args } = parseArgs({
@@ -50,33 +47,10 @@ const settings: QueueSettings = {
   rateWindowMs: 60_000,
 };
 const STEP_MS = 100;
-const T0 = Date.parse('2026-11-22T10:00:00.000Z');
 
-let seed = Number(args.seed);
-const random = () => {
-  seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-  return seed / 2 ** 31;
-};
-
+const random = seeded(Number(args.seed));
+const { clock, queue, ticker } = virtualQueue(settings);
 let now = T0;
-const clock = { now: () => now };
-const store = new MemoryQueueStore(settings, 'main');
-const ticker = createQueueTicker({
-  store,
-  settings,
-  rooms: ['main'],
-  paidSince: async () => [],
-  log: { error: () => {}, info: () => {} },
-});
-const queue = createQueueService({
-  store,
-  ticker,
-  signer: createTokenSigner('simulation-secret-0123'),
-  clock,
-  userExists: async () => true,
-  room: 'main',
-  idleTimeoutSeconds: settings.idleTimeoutMs / 1000,
-});
 
 interface User {
   id: number;
@@ -116,6 +90,7 @@ let checks = 0;
 let lastBoundaryUser = 0;
 const endAt = T0 + windowMs + 3 * 3600_000;
 for (; now <= endAt; now += STEP_MS) {
+  clock.at = now;
   while (next < arrivalTimes.length && arrivalTimes[next]! <= now) {
     const id = next + 1;
     const issued = await queue.issue(id);
