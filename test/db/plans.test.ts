@@ -11,9 +11,14 @@ import { createTestDatabase } from '../helpers/stores.js';
 /** The tables the write path reads and writes, all grown in the test; none may be read by a sequential scan. */
 const HOT_TABLES = ['reservations', 'idempotency_keys', 'payments', 'seats', 'users', 'monthly_charges'];
 const GROWN_ROWS = 100_000;
+/** Live holds and paid seats among the grown reservations. */
+const LIVE_ROWS = 45_000;
+/** Rows one round of the hot paths may fetch by index from one table: a few per operation. */
+const FETCHED_AT_MOST = 2_000;
 
 interface Scans {
-  [table: string]: { seq: number; idx: number };
+  /** Sequential and index scans, and the rows index scans fetched (a scan on the wrong index fetches thousands). */
+  [table: string]: { seq: number; idx: number; fetched: number };
 }
 
 /** Table scan counters, after making the app's connection publish its own. */
@@ -21,10 +26,10 @@ async function scans(database: Database): Promise<Scans> {
   // Backends publish their counters at most once a second; this makes the next commit publish.
   await database.sql`SELECT pg_stat_force_next_flush()`;
   await database.sql`SELECT 1`;
-  const rows = await database.sql<{ relname: string; seq: number; idx: number }[]>`
-    SELECT relname, seq_scan::int AS seq, coalesce(idx_scan, 0)::int AS idx
+  const rows = await database.sql<{ relname: string; seq: number; idx: number; fetched: number }[]>`
+    SELECT relname, seq_scan::int AS seq, coalesce(idx_scan, 0)::int AS idx, coalesce(idx_tup_fetch, 0)::int AS fetched
     FROM pg_stat_user_tables WHERE relname = ANY(${HOT_TABLES})`;
-  return Object.fromEntries(rows.map(({ relname, seq, idx }) => [relname, { seq, idx }]));
+  return Object.fromEntries(rows.map(({ relname, ...counts }) => [relname, counts]));
 }
 
 /**
@@ -83,9 +88,18 @@ describe('hot-path plans', () => {
       INSERT INTO reservations (id, user_id, concert_id, schedule_id, seat_number, price, status, hold_expires_at, created_at)
       SELECT gen_random_uuid(), 1000 + g, 1, 2 + g % 3, 1 + g % 50, ${SEAT_PRICE}, 'EXPIRED', now(), now()
       FROM generate_series(1, ${GROWN_ROWS}) AS g`;
+    // A sale in full swing: tens of thousands of live holds and paid seats on the new schedules
+    // (the partial indexes grow too: a plan that picked one of them while it was empty would
+    // read every live hold per call).
+    await database.sql`
+      INSERT INTO reservations (id, user_id, concert_id, schedule_id, seat_number, price, status, hold_expires_at, created_at)
+      SELECT gen_random_uuid(), 1000 + n, 3, schedule_id, seat_number, ${SEAT_PRICE},
+             CASE WHEN n % 3 = 0 THEN 'CONFIRMED' ELSE 'ON_HOLD' END, now() + interval '1 hour', now()
+      FROM (SELECT row_number() OVER () AS n, schedule_id, seat_number FROM seats WHERE schedule_id > 3
+            LIMIT ${LIVE_ROWS}) AS s`;
     await database.sql`
       INSERT INTO payments (id, reservation_id, user_id, amount, created_at)
-      SELECT gen_random_uuid(), id, user_id, price, now() FROM reservations WHERE status = 'EXPIRED'`;
+      SELECT gen_random_uuid(), id, user_id, price, now() FROM reservations WHERE user_id >= 1000 AND status <> 'ON_HOLD'`;
     await database.sql`
       INSERT INTO idempotency_keys (user_id, operation, key, request_hash, response_status, response_body, created_at)
       SELECT 1000 + g, 'reserve', 'grown-' || g, '', 201, '{}', now() FROM generate_series(1, ${GROWN_ROWS}) AS g`;
@@ -98,6 +112,11 @@ describe('hot-path plans', () => {
     const after = await scans(database);
     for (const table of HOT_TABLES) {
       expect(after[table]!.seq - before[table]!.seq, `sequential scans of ${table}`).toBe(0);
+      // The right index too: a plan on the wrong one reads the grown rows on every call.
+      expect(
+        after[table]!.fetched - before[table]!.fetched,
+        `rows fetched by index from ${table}`,
+      ).toBeLessThan(FETCHED_AT_MOST);
     }
     for (const table of [
       'reservations',
@@ -123,6 +142,10 @@ describe('hot-path plans', () => {
     const after = await scans(database);
     for (const table of HOT_TABLES) {
       expect(after[table]!.seq - before[table]!.seq, `sequential scans of ${table}`).toBe(0);
+      expect(
+        after[table]!.fetched - before[table]!.fetched,
+        `rows fetched by index from ${table}`,
+      ).toBeLessThan(FETCHED_AT_MOST);
     }
   }, 120_000);
 });
