@@ -129,3 +129,18 @@ function withSocketHost(
   parsed.searchParams.delete('host');
   return [parsed.toString(), { ...options, host }];
 }
+
+/**
+ * Runs `work` in one transaction in which the planner takes an index wherever one serves
+ * (`SET LOCAL enable_seqscan = off`). For the background statements that select by a time
+ * range (the hold sweep, idempotency pruning, the revocation read): their row estimates come
+ * from statistics, and statistics taken while a table was small make a sequential scan of the
+ * grown table look cheap (issue 18; the sustained load test saw it on `seats` and `payments`).
+ * Costs two round trips (BEGIN, COMMIT) and the SET, once per pass, never per request.
+ */
+export async function withIndexScans<T>(sql: Sql, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return (await sql.begin(async (tx) => {
+    await tx`SET LOCAL enable_seqscan = off`;
+    return work(tx);
+  })) as T;
+}

@@ -1,5 +1,5 @@
 import { AppError, conflict } from '../../errors.js';
-import type { Queryable, Sql } from '../client.js';
+import { type Queryable, type Sql, withIndexScans } from '../client.js';
 import { type IdempotencyScope, type IdempotentResult, requestHash } from './scope.js';
 
 /**
@@ -88,6 +88,10 @@ export async function findReplay<T>(
 
 /** Deletes stored responses older than the retention; safe to run from every process. */
 export async function pruneIdempotencyKeys(sql: Sql, olderThan: Date): Promise<number> {
-  const deleted = await sql`DELETE FROM idempotency_keys WHERE created_at < ${olderThan}`;
+  // By its age index only, however stale the statistics (see withIndexScans).
+  const deleted = await withIndexScans(
+    sql,
+    (tx) => tx`DELETE FROM idempotency_keys WHERE created_at < ${olderThan}`,
+  );
   return deleted.count;
 }
