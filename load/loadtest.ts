@@ -282,6 +282,14 @@ async function main(): Promise<void> {
   const bare = await bareRoute(bareServer.url, seconds, connections, bareServer.child.pid).finally(() =>
     bareServer.stop(),
   );
+  log('· bare Fastify JSON route without request logs');
+  const quietServer = await startServerProcess(
+    { BARE_REQUEST_LOGS: 'off' },
+    { entry: 'load/lib/bare-server.ts', cpus: serverCpus },
+  );
+  const quietBare = await bareRoute(quietServer.url, seconds, connections, quietServer.child.pid).finally(() =>
+    quietServer.stop(),
+  );
 
   const { urls, pids, mode } = await servers({
     users,
@@ -335,6 +343,11 @@ async function main(): Promise<void> {
     bareCpuUs === undefined || us === undefined
       ? ''
       : `; by server CPU per request ${fmt((bareCpuUs / us) * 100)}% (bare ${fmt(bareCpuUs, 1)} µs, this ${fmt(us, 1)} µs)`;
+  // The same ratio against the bare route without request logs (the app logs no line per request).
+  const quietCpuUs = cpuUs(quietBare.cpuSeconds, quietBare.requests);
+  const quietShare = (reqPerSec: number, us: number | undefined) =>
+    `${fmt((reqPerSec / quietBare.reqPerSec) * 100)}% of a bare route without request logs` +
+    (quietCpuUs === undefined || us === undefined ? '' : ` (${fmt((quietCpuUs / us) * 100)}% by CPU)`);
   const bestIssue = issue.best?.reqPerSec ?? 0;
   const targets: Target[] = mode.startsWith('embedded PostgreSQL + in-memory')
     ? [
@@ -347,7 +360,7 @@ async function main(): Promise<void> {
         {
           name: 'check ≥ 80% of bare (issue 10)',
           met: share(check.result.reqPerSec) >= 0.8,
-          detail: `${pct(share(check.result.reqPerSec))}${byCpu(checkCpuUs)}`,
+          detail: `${pct(share(check.result.reqPerSec))}${byCpu(checkCpuUs)}; ${quietShare(check.result.reqPerSec, checkCpuUs)}`,
         },
         { name: 'issue ≥ 35% of bare', met: share(bestIssue) >= 0.35, detail: pct(share(bestIssue)) },
         {
@@ -427,6 +440,7 @@ async function main(): Promise<void> {
     mode,
     settings: { quick, seconds, stageSeconds, connections, users, processes, pinned: pin },
     bare,
+    quietBare,
     issue,
     check,
     schedules: scheduleResult,
@@ -439,7 +453,9 @@ async function main(): Promise<void> {
   };
   const file = await writeReport(args.out, report);
 
-  log(`\nmode: ${mode}; bare route ${fmt(bare.reqPerSec)} req/s`);
+  log(
+    `\nmode: ${mode}; bare route ${fmt(bare.reqPerSec)} req/s (without request logs ${fmt(quietBare.reqPerSec)} req/s)`,
+  );
   const line = (name: string, rps: number, p99: number) =>
     log(`  ${name.padEnd(22)} ${fmt(rps).padStart(8)} req/s  ${pct(share(rps)).padStart(12)}  p99 ${p99} ms`);
   line('1. issue (best)', bestIssue, issue.best?.latency.p99 ?? Number.NaN);

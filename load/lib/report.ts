@@ -26,6 +26,8 @@ export interface RunReport {
   mode: string;
   settings: Record<string, string | number | boolean>;
   bare: LoadResult;
+  /** The same route without Fastify's per-request log lines (as the app runs). */
+  quietBare: LoadResult;
   issue: IssueOutcome & { resources: ResourceSummary };
   check: CheckOutcome & { resources: ResourceSummary };
   schedules: ScheduleOutcome & { resources: ResourceSummary };
@@ -118,6 +120,7 @@ export async function writeReport(dir: string, report: RunReport): Promise<strin
     '',
     HEADER,
     row('bare Fastify JSON route', bare, bare),
+    row('bare route without request logs', report.quietBare, bare),
     ...issue.stages.map((s) => row(`1. ${s.title}`, s, bare, issue.resources)),
     row('2. token check', check.result, bare, check.resources),
     row('3. schedule lookup', schedules.result, bare, schedules.resources),
