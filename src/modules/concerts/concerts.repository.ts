@@ -27,17 +27,25 @@ export async function concertExists(db: Queryable, concertId: number): Promise<b
   return (await db`SELECT 1 FROM concerts WHERE id = ${concertId}`).length > 0;
 }
 
-/** All schedules of a concert with live availability: a hold past its expiry counts as free. */
+/**
+ * All schedules of a concert with live availability: a hold past its expiry counts as free.
+ * Seats are counted per schedule (LATERAL), so they are always read by the seat key: as a
+ * join, a freshly seeded catalog without statistics was hash-joined to a sequential scan of
+ * every seat (issue 18). A schedule without seats is left out, as the join did.
+ */
 export async function listSchedules(db: Queryable, concertId: number, now: Date): Promise<ScheduleRow[]> {
   return db<ScheduleRow[]>`
     SELECT sc.id AS "scheduleId", sc.starts_at AS "startsAt",
            sc.sales_open_at AS "salesOpenAt", sc.sales_close_at AS "salesCloseAt",
-           count(*) FILTER (WHERE st.status = 'AVAILABLE'
-                               OR (st.status = 'HELD' AND st.hold_expires_at <= ${now}))::int AS "availableSeats",
-           count(*)::int AS "totalSeats"
-    FROM schedules sc JOIN seats st ON st.schedule_id = sc.id
-    WHERE sc.concert_id = ${concertId}
-    GROUP BY sc.id
+           counted.available AS "availableSeats", counted.total AS "totalSeats"
+    FROM schedules sc
+    CROSS JOIN LATERAL (
+      SELECT count(*) FILTER (WHERE st.status = 'AVAILABLE'
+                                 OR (st.status = 'HELD' AND st.hold_expires_at <= ${now}))::int AS available,
+             count(*)::int AS total
+      FROM seats st WHERE st.schedule_id = sc.id
+    ) AS counted
+    WHERE sc.concert_id = ${concertId} AND counted.total > 0
     ORDER BY sc.starts_at, sc.id`;
 }
 
