@@ -287,8 +287,8 @@ async function main(): Promise<void> {
     { BARE_REQUEST_LOGS: 'off' },
     { entry: 'load/lib/bare-server.ts', cpus: serverCpus },
   );
-  const quietBare = await bareRoute(quietServer.url, seconds, connections, quietServer.child.pid).finally(() =>
-    quietServer.stop(),
+  const quietBare = await bareRoute(quietServer.url, seconds, connections, quietServer.child.pid).finally(
+    () => quietServer.stop(),
   );
 
   const { urls, pids, mode } = await servers({
