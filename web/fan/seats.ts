@@ -3,6 +3,7 @@ import { h, mount } from '../shared/dom.js';
 import { clock } from '../shared/i18n.js';
 import type { App } from './app.js';
 import { checkout } from './checkout.js';
+import { keepPresence } from './presence.js';
 import { type Seat, seatGrid } from './seat-grid.js';
 import { type Hold, type Place, store } from './store.js';
 
@@ -32,11 +33,13 @@ export function seatsView(app: App, place: Place): void {
       h('li', {}, h('span', { class: `swatch ${k}`, 'aria-hidden': 'true' }), app.t(k)),
     ),
   );
+  const idle = keepPresence(app, place, () => app.go('lost', 'lostTurn'));
   mount(
     app.main,
     h('h1', {}, app.t('seatsTitle')),
     h('p', {}, place.what),
     turn,
+    idle,
     opening,
     legend,
     map,

@@ -54,6 +54,11 @@ export const TEXTS: Record<string, [string, string]> = {
   joinAgain: ['Join the line again', '다시 대기열 참여하기'],
   seatsTitle: ['Choose your seats', '좌석 선택'],
   turnUntil: ['Your turn ends in {t}', '입장 시간 {t} 남음'],
+  idleWarning: [
+    'Still choosing? Nothing happened on this page for a while: in {t} your turn goes to the next fan. ',
+    '아직 선택 중이신가요? 한동안 아무 동작이 없어 {t} 후 입장 차례가 다음 분께 넘어갑니다. ',
+  ],
+  stillHere: ["I'm still here", '계속 선택할게요'],
   saleOpensIn: [
     'The sale opens in {t}. Seats can be held from then on.',
     '{t} 후 판매가 시작됩니다. 그때부터 좌석을 선점할 수 있습니다.',
