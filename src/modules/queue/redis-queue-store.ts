@@ -14,6 +14,9 @@ import type {
 import { historyWindow, idleWarningMs } from './queue-store.js';
 import { ADMIT, EXPIRE, ISSUE, LAST_SEEN, ROOM_KEYS, TOUCH, VIEW } from './redis-queue-scripts.js';
 
+/** Places per touch script call (three arguments each). */
+const TOUCH_BATCH = 1000;
+
 type Args = (string | number)[];
 interface QueueScripts {
   sdQueueIssue(...args: Args): Promise<[string, string, string, string | number]>;
@@ -81,11 +84,19 @@ export class RedisQueueStore implements QueueStore {
     now: number,
     active: readonly ActiveSeen[] = [],
   ): Promise<number> {
-    if (seen.length === 0 && active.length === 0) return 0;
-    const args: Args = [now, seen.length];
-    for (const { userId, seq, issuedAt } of seen) args.push(userId, seq, issuedAt);
-    for (const { userId, seq, until } of active) args.push(userId, seq, until);
-    return this.scripts.sdQueueTouch(...RedisQueueStore.keys(room), ...args);
+    // In batches: a script's arguments are spread into one JS call, and 50,000 waiters seen in
+    // one tick overflowed the stack inside ioredis's auto-pipelining, whose broken state then
+    // crashed the process. A batch also bounds how long one script call holds Redis.
+    let readded = 0;
+    for (let from = 0; from < Math.max(seen.length, active.length); from += TOUCH_BATCH) {
+      const waiters = seen.slice(from, from + TOUCH_BATCH);
+      const args: Args = [now, waiters.length];
+      for (const { userId, seq, issuedAt } of waiters) args.push(userId, seq, issuedAt);
+      for (const { userId, seq, until } of active.slice(from, from + TOUCH_BATCH))
+        args.push(userId, seq, until);
+      readded += await this.scripts.sdQueueTouch(...RedisQueueStore.keys(room), ...args);
+    }
+    return readded;
   }
 
   async admit(room: string, now: number, hints: AdmitHints): Promise<AdmitResult> {

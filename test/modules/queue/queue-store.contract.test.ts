@@ -243,6 +243,19 @@ describe.each(storeKinds())('QueueStore contract: %s', (kind) => {
     expect(state.seqs).toEqual([early[4]!.seq, late.seq]);
   });
 
+  it('takes 60,000 waiters back in one liveness flush (a busy process after a store loss)', async () => {
+    const store = open();
+    const room = testRoom();
+    const places = Array.from({ length: 60_000 }, (_, i) => ({ userId: i + 1, seq: 1000 + i, issuedAt: T0 }));
+    expect(await store.touch(room, places, T0 + 1000)).toBe(60_000);
+    const { admitted } = await store.admit(room, T0 + 1500, { floorSeq: 0, floorBoundary: 0 });
+    expect(admitted).toBeGreaterThan(0);
+    const state = (await store.view(room, 0))!;
+    expect(state.waiting).toBe(60_000 - admitted);
+    expect(state.boundary).toBe(1000 + admitted - 1); // the earliest places went first
+    expect(await store.touch(room, places, T0 + 2000)).toBe(0); // seen again: nothing to put back
+  }, 60_000);
+
   it('after a data loss: a stale floor from one process never makes the counter give a seq again', async () => {
     // Chaos run, seed 7: Redis restarted empty; the first admission on the empty store came from
     // the process that had not seen the last seqs the other one gave before the loss, the counter
