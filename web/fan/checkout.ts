@@ -5,7 +5,14 @@ import type { App } from './app.js';
 import { type Place, store } from './store.js';
 
 /** Held seats with their countdowns, release, the balance, a top-up and the payment. */
-export function checkout(app: App, place: Place, region: HTMLElement, changed: () => void): void {
+/** `paying` is called as a payment starts: a payment ends the queue session on purpose. */
+export function checkout(
+  app: App,
+  place: Place,
+  region: HTMLElement,
+  changed: () => void,
+  paying: () => void = () => {},
+): void {
   const live = place.holds.filter((x) => Date.parse(x.holdExpiresAt) > Date.now());
   place.holds = live;
   store.savePlace(place);
@@ -64,7 +71,7 @@ export function checkout(app: App, place: Place, region: HTMLElement, changed: (
             place.holds = place.holds.filter((y) => y.reservationId !== x.reservationId);
             store.savePlace(place);
             changed();
-            checkout(app, place, region, changed);
+            checkout(app, place, region, changed, paying);
           },
         },
         `${app.t('release')} ${x.label}`,
@@ -74,6 +81,7 @@ export function checkout(app: App, place: Place, region: HTMLElement, changed: (
 
   const pay = async () => {
     error.textContent = '';
+    paying();
     // Each hold is paid with its own key, reused on a retry, so a lost answer never pays twice.
     const results = await Promise.allSettled(
       live.map((x) =>

@@ -22,10 +22,14 @@ interface Status {
  *   at once when the server warns);
  * - the queue stream's `idle-warning` (only when the fan really did nothing) shows a banner with
  *   the time left and an "I'm still here" button, which checks; `active` hides it again;
- * - `expired` from the stream, or a 401 from a check, ends the turn.
+ * - `expired` from the stream, or a 401 from a check, ends the turn (not once a payment started).
  * A fan who walked away with the tab open is not kept: an open stream alone is no activity.
  */
-export function keepPresence(app: App, place: Place, onLost: () => void): HTMLElement {
+export function keepPresence(
+  app: App,
+  place: Place,
+  onLost: () => void,
+): { banner: HTMLElement; stop: () => void } {
   const left = h('span', { id: 'idle-left' });
   const stay = h('button', { type: 'button', class: 'primary', id: 'still-here' }, app.t('stillHere'));
   const banner = h('div', { class: 'note', id: 'idle-warning', role: 'alert', hidden: true }, left, stay);
@@ -85,11 +89,15 @@ export function keepPresence(app: App, place: Place, onLost: () => void): HTMLEl
       if (!stopped) onLost();
     });
   }
-  app.onLeave(() => {
+  // Also when a payment starts: it ends the queue session on purpose, and the stream's
+  // `expired` that follows must not be read as a lost turn while the checkout finishes.
+  const stop = () => {
     stopped = true;
     source?.close();
     clearInterval(timer);
+    hide();
     for (const kind of kinds) window.removeEventListener(kind, noticed);
-  });
-  return banner;
+  };
+  app.onLeave(stop);
+  return { banner, stop };
 }

@@ -33,13 +33,13 @@ export function seatsView(app: App, place: Place): void {
       h('li', {}, h('span', { class: `swatch ${k}`, 'aria-hidden': 'true' }), app.t(k)),
     ),
   );
-  const idle = keepPresence(app, place, () => app.go('lost', 'lostTurn'));
+  const presence = keepPresence(app, place, () => app.go('lost', 'lostTurn'));
   mount(
     app.main,
     h('h1', {}, app.t('seatsTitle')),
     h('p', {}, place.what),
     turn,
-    idle,
+    presence.banner,
     opening,
     legend,
     map,
@@ -117,7 +117,7 @@ export function seatsView(app: App, place: Place): void {
     showHolds();
   });
 
-  const showHolds = () => checkout(app, place, holdsRegion, () => void refresh());
+  const showHolds = () => checkout(app, place, holdsRegion, () => void refresh(), presence.stop);
 
   const loadWindow = async () => {
     try {
