@@ -1,18 +1,12 @@
-import { ApiError, call } from '../shared/api.js';
+import { ApiError } from '../shared/api.js';
 import { h } from '../shared/dom.js';
 import { clock } from '../shared/i18n.js';
 import type { App } from './app.js';
+import { checkIn, type QueueStatus, queueStream } from './queue.js';
 import { type Place, store } from './store.js';
 
 /** A check after the fan did something on the page, at most this often: it tells the server "still here". */
 const REPORT_EVERY_MS = 30_000;
-
-interface Status {
-  status: string;
-  expiresAt: string;
-  idleDeadline?: string;
-  token?: string;
-}
 
 /**
  * Keeps an admitted fan's slot while they are really at the page (QUEUE_ACTIVE_IDLE_SECONDS:
@@ -42,7 +36,7 @@ export function keepPresence(
     lastReport = Date.now();
     acted = false;
     try {
-      const s = await call<Status>('/waiting/check', { headers: { 'x-queue-token': place.token } });
+      const s = await checkIn(place.token);
       if (s.token) place.token = s.token;
       place.expiresAt = s.expiresAt;
       store.savePlace(place);
@@ -73,9 +67,9 @@ export function keepPresence(
 
   let source: EventSource | null = null;
   if (typeof EventSource !== 'undefined') {
-    source = new EventSource(`/waiting/stream?token=${encodeURIComponent(place.token)}`);
+    source = queueStream(place.token);
     source.addEventListener('idle-warning', (e) => {
-      const s = JSON.parse((e as MessageEvent).data) as Status;
+      const s = JSON.parse((e as MessageEvent).data) as QueueStatus;
       if (!s.idleDeadline) return;
       // Busy on the page since the last report (a short idle window): say so now, no banner.
       if (acted) return void report();

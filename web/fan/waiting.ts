@@ -1,20 +1,10 @@
-import { ApiError, call } from '../shared/api.js';
+import { ApiError } from '../shared/api.js';
 import { h, mount } from '../shared/dom.js';
 import { clock } from '../shared/i18n.js';
 import type { App } from './app.js';
+import { checkIn, type QueueStatus, queueStream } from './queue.js';
 import { type Place, store } from './store.js';
 import { verifyBox } from './verify.js';
-
-interface Status {
-  status: 'WAITING' | 'ACTIVE' | 'PRE_QUEUE';
-  /** Absent in the pre-queue (places are drawn at the opening). */
-  position?: number;
-  opensAt?: string;
-  expiresAt: string;
-  estimatedWaitSeconds: number | null;
-  refreshAfterSeconds: number;
-  token?: string;
-}
 
 /**
  * The waiting room: pushed over Server-Sent Events; when the stream cannot be had
@@ -100,7 +90,7 @@ export function waitingView(app: App, place: Place): void {
   const ticking = setInterval(countdown, 1000);
   app.onLeave(() => clearInterval(ticking));
 
-  const apply = (s: Status) => {
+  const apply = (s: QueueStatus) => {
     if (stopped) return;
     place.lastStatus = s.status;
     place.expiresAt = s.expiresAt;
@@ -157,7 +147,7 @@ export function waitingView(app: App, place: Place): void {
     if (stopped) return;
     let next = 5;
     try {
-      const s = await call<Status>('/waiting/check', { headers: { 'x-queue-token': place.token } });
+      const s = await checkIn(place.token);
       apply(s);
       next = s.refreshAfterSeconds;
       if (!source) connection.textContent = app.t('polling', { n: next });
@@ -171,7 +161,7 @@ export function waitingView(app: App, place: Place): void {
 
   const stream = () => {
     if (typeof EventSource === 'undefined') return void poll();
-    source = new EventSource(`/waiting/stream?token=${encodeURIComponent(place.token)}`);
+    source = queueStream(place.token);
     lastHeard = Date.now();
     for (const name of ['position', 'heartbeat'])
       source.addEventListener(name, () => {
@@ -182,7 +172,7 @@ export function waitingView(app: App, place: Place): void {
       streamErrors = 0;
       connection.textContent = app.t('live');
     });
-    source.addEventListener('position', (e) => apply(JSON.parse((e as MessageEvent).data) as Status));
+    source.addEventListener('position', (e) => apply(JSON.parse((e as MessageEvent).data) as QueueStatus));
     // The stream's event has no token; the check that follows hands out the admitted one.
     source.addEventListener('active', () => {
       source?.close();
@@ -209,7 +199,7 @@ export function waitingView(app: App, place: Place): void {
   // A check first: it tells at once whether the place survived (a reload, a night away).
   void (async () => {
     try {
-      const s = await call<Status>('/waiting/check', { headers: { 'x-queue-token': place.token } });
+      const s = await checkIn(place.token);
       apply(s);
       if (!stopped) stream();
     } catch (e) {
