@@ -48,6 +48,17 @@ export async function openPage(
   return { context, page };
 }
 
+/** On the fan home page: picks the first date listed, types the user id and joins its line. */
+export async function joinLine(page: Page, userId: number, lang: 'en' | 'ko' = 'en'): Promise<void> {
+  const en = lang === 'en';
+  await page
+    .getByRole('button', { name: en ? /Choose this date/ : /이 날짜 선택/ })
+    .first()
+    .click();
+  await page.getByLabel(en ? 'Your user id' : '사용자 번호').fill(String(userId));
+  await page.getByRole('button', { name: en ? 'Join the line' : '대기열 참여하기', exact: true }).click();
+}
+
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });

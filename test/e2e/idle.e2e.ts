@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchBrowser, openPage, shot, startServer } from './browser.js';
+import { DESKTOP, joinLine, launchBrowser, openPage, shot, startServer } from './browser.js';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
 
@@ -25,12 +25,7 @@ describe('the seat page and idle slots', () => {
 
   it('warns an idle fan, keeps a busy or returning one, and ends the turn of one who left', async () => {
     const { page } = await openPage(browser, server.url, { locale: 'en-US', viewport: DESKTOP });
-    await page
-      .getByRole('button', { name: /Choose this date/ })
-      .first()
-      .click();
-    await page.getByLabel('Your user id').fill('31');
-    await page.getByRole('button', { name: 'Join the line', exact: true }).click();
+    await joinLine(page, 31);
     await page.getByRole('heading', { name: 'Choose your seats' }).waitFor({ timeout: 30_000 });
     const warning = page.locator('#idle-warning');
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchBrowser, openPage, PHONE, shot, startServer } from './browser.js';
+import { DESKTOP, joinLine, launchBrowser, openPage, PHONE, shot, startServer } from './browser.js';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
 const DIFFICULTY = 16;
@@ -60,12 +60,7 @@ describe('proof-of-work on joining, solved by the fan page', () => {
       issues.push({ proof, status: response.status() });
       await route.fulfill({ response });
     });
-    await page
-      .getByRole('button', { name: /Choose this date/ })
-      .first()
-      .click();
-    await page.getByLabel('Your user id').fill('77');
-    await page.getByRole('button', { name: 'Join the line', exact: true }).click();
+    await joinLine(page, 77);
     await page
       .getByRole('heading', { name: /You are in line|Choose your seats/ })
       .waitFor({ timeout: 60_000 });

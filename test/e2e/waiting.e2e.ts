@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, DESKTOP, launchBrowser, openPage, PHONE, shot, startServer } from './browser.js';
+import { api, DESKTOP, joinLine, launchBrowser, openPage, PHONE, shot, startServer } from './browser.js';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
 
@@ -45,14 +45,7 @@ describe('the waiting room keeps the place', () => {
       locale: lang === 'ko' ? 'ko-KR' : 'en-US',
       viewport,
     });
-    await opened.page
-      .getByRole('button', { name: lang === 'en' ? /Choose this date/ : /이 날짜 선택/ })
-      .first()
-      .click();
-    await opened.page.getByLabel(lang === 'en' ? 'Your user id' : '사용자 번호').fill(String(userId));
-    await opened.page
-      .getByRole('button', { name: lang === 'en' ? 'Join the line' : '대기열 참여하기', exact: true })
-      .click();
+    await joinLine(opened.page, userId, lang);
     await opened.page.locator('#ahead').waitFor();
     return opened;
   };
